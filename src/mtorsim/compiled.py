@@ -1,0 +1,356 @@
+"""``compile_model``: Model → ReactionNetwork → generated source → cached numba functions.
+
+A :class:`CompiledModel` bundles the jitted functions with name↔index maps and
+default vectors.  It pickles by cache key plus the generated source (never by
+pickling jitted code): a worker process or machine that receives one finds the
+module in its own cache or writes it there, and numba loads machine code from
+its disk cache.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numba
+import numpy as np
+from numpy.typing import NDArray
+
+from . import spec
+from .cache import ModelCache, cache_key, default_cache_dir, import_module_from_path
+from .codegen import GENERATOR_VERSION, emit_module
+from .errors import CompileError, UnitError, UnknownNameError
+from .loading import load_model
+from .network import ReactionNetwork, build_network
+from .units import parse_quantity, parse_unit, to_canonical
+
+__all__ = ["AUTO", "CompiledModel", "compile_model"]
+
+#: Sentinel for ``cache_dir``: use :func:`mtorsim.cache.default_cache_dir`.
+AUTO = "auto"
+
+FUNCTION_NAMES = ("rates", "rhs", "jac", "jac_sparse", "observe", "derive", "initial")
+_JIT_OPTIONS = {"cache": True, "nogil": True, "error_model": "numpy"}
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledModel:
+    """A model ready to simulate.
+
+    Attributes
+    ----------
+    network : ReactionNetwork
+    key : str
+        Content hash identifying the generated code.
+    rhs, jac, jac_sparse, rates, observe, derive, initial : numba dispatchers
+        See :mod:`mtorsim.codegen` for their signatures.
+    python_functions : mapping of str to function
+        The same functions, un-jitted (for other compilers, e.g. CUDA).
+    default_parameters : ndarray, shape (n_parameters,)
+        Canonical values with derived parameters evaluated.  Read-only.
+    default_state : ndarray, shape (n_states,)
+        Canonical initial values with expression initials evaluated.  Read-only.
+    compile_seconds : float
+        Wall time of the code generation and jit/caching step of this instance.
+    from_cache : bool
+        Whether the generated module was found in the cache.
+    """
+
+    network: ReactionNetwork
+    key: str
+    source: str
+    module_path: Path
+    rhs: Callable[..., None]
+    jac: Callable[..., None]
+    jac_sparse: Callable[..., None]
+    rates: Callable[..., None]
+    observe: Callable[..., None]
+    derive: Callable[..., None]
+    initial: Callable[..., None]
+    python_functions: Mapping[str, Callable[..., None]]
+    jac_rows: NDArray[np.int64]
+    jac_cols: NDArray[np.int64]
+    default_parameters: NDArray[np.float64]
+    default_state: NDArray[np.float64]
+    compile_seconds: float = 0.0
+    from_cache: bool = False
+    cache_root: Path | None = None
+    _base_parameters: NDArray[np.float64] = field(default=None, repr=False)  # type: ignore[assignment]
+    _base_state: NDArray[np.float64] = field(default=None, repr=False)  # type: ignore[assignment]
+
+    # ------------------------------------------------------------------ names
+    @property
+    def model(self) -> spec.Model:
+        return self.network.model
+
+    @property
+    def name(self) -> str:
+        return self.network.model.name
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        return self.network.state_names
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        return self.network.parameter_names
+
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        return self.network.output_names
+
+    @property
+    def n_states(self) -> int:
+        return self.network.n_states
+
+    @property
+    def n_parameters(self) -> int:
+        return self.network.n_parameters
+
+    @property
+    def n_outputs(self) -> int:
+        return self.network.n_outputs
+
+    def _find(self, names: Sequence[str], name: str, kind: str) -> int:
+        try:
+            return names.index(name)
+        except ValueError:
+            raise UnknownNameError(name, kind, names) from None
+
+    def state_index(self, name: str) -> int:
+        """Index of a species in ``y``."""
+        return self._find(self.state_names, name, "species")
+
+    def parameter_index(self, name: str) -> int:
+        """Index of a parameter (or compartment size) in ``p``."""
+        return self._find(self.parameter_names, name, "parameter")
+
+    def output_index(self, name: str) -> int:
+        """Index of an assignment or observable in the output of ``observe``."""
+        return self._find(self.output_names, name, "observable")
+
+    def parameter_unit(self, name: str) -> str:
+        """The unit the model file declares for a parameter (plain numbers are read in it)."""
+        i = self.parameter_index(name)
+        if i < len(self.model.parameters):
+            return self.model.parameters[i].unit
+        return self.model.compartments[i - len(self.model.parameters)].unit
+
+    # ------------------------------------------------------------------ vectors
+    def parameters(
+        self,
+        values: Mapping[str, Any] | None = None,
+        *,
+        variant: str | Sequence[str] | None = None,
+    ) -> NDArray[np.float64]:
+        """A fresh canonical parameter vector.
+
+        Parameters
+        ----------
+        values : mapping of name to value, optional
+            Overrides.  A quantity (``"0.5 1/min"``) is checked for dimension; a
+            plain number is read in the unit the model file declares for that
+            parameter.
+        variant : str or sequence of str, optional
+            Named variants applied first, in order; two variants that set the same
+            parameter to different values are an error.
+
+        Raises
+        ------
+        UnknownNameError, UnitError, ValueError
+        """
+        p = self._base_parameters.copy()
+        setters: dict[str, tuple[str, float]] = {}
+        for vname in _as_list(variant):
+            v = self.model.get_variant(vname)
+            for pname, value in v.overrides.items():
+                if pname in setters and setters[pname][1] != value:
+                    raise ValueError(
+                        f"variants {setters[pname][0]!r} and {vname!r} set parameter {pname!r} to different values"
+                    )
+                setters[pname] = (vname, value)
+                p[self.parameter_index(pname)] = value
+        derived = {self.network.parameter_names[j] for j, _ in self.network.derived}
+        for pname, value in (values or {}).items():
+            i = self.parameter_index(pname)
+            if pname in derived:
+                raise ValueError(f"parameter {pname!r} is derived from other parameters; set those instead")
+            p[i] = self._convert(value, self.parameter_unit(pname), f"parameters[{pname!r}]")
+        self.derive(p)
+        return p
+
+    def initial_state(
+        self, p: NDArray[np.float64] | None = None, values: Mapping[str, Any] | None = None
+    ) -> NDArray[np.float64]:
+        """Initial state for parameter vector ``p`` with optional per-species overrides.
+
+        Plain numbers in ``values`` are read in the species' declared unit.
+        """
+        p = self.default_parameters if p is None else np.ascontiguousarray(p, dtype=float)
+        y = self._base_state.copy()
+        self.initial(p, y)
+        for name, value in (values or {}).items():
+            i = self.state_index(name)
+            y[i] = self._convert(value, self.model.species[i].unit, f"initial[{name!r}]")
+            if y[i] < 0:
+                raise ValueError(f"`initial[{name!r}]` must not be negative")
+        return y
+
+    @staticmethod
+    def _convert(value: Any, unit: str, argument: str) -> float:
+        q = parse_quantity(value, argument=argument, default_unit=unit or "dimensionless")
+        expected = parse_unit(unit or "dimensionless")
+        if q.dimensionality != expected.dimensionality:
+            raise UnitError(argument, value, f"a value in {unit or 'dimensionless'} units",
+                            f"it has units of {q.units:~P}")
+        return to_canonical(q)
+
+    # ------------------------------------------------------------------ pickling
+    def __reduce__(self) -> tuple[Any, ...]:
+        root = str(self.cache_root) if self.cache_root is not None else None
+        return (_restore, (self.network.model, self.key, self.source, root))
+
+
+def _as_list(value: str | Sequence[str] | None) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return list(value)
+
+
+def _restore(model: spec.Model, key: str, source: str, root: str | None) -> CompiledModel:
+    """Unpickle: find the module by key (writing the shipped source if absent) and load it."""
+    cache_root = Path(root) if root is not None and _writable(Path(root)) else default_cache_dir()
+    network = build_network(model)
+    return _load(network, key, source, ModelCache(cache_root), time.perf_counter())
+
+
+def _writable(path: Path) -> bool:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return path.is_dir()
+
+
+def compile_model(
+    model: spec.Model | str | Path,
+    *,
+    cache_dir: str | Path | None = AUTO,
+) -> CompiledModel:
+    """Generate, jit-compile and cache a model's numerical functions.
+
+    Parameters
+    ----------
+    model : Model, path or bundled-model name
+        Anything :func:`mtorsim.load_model` accepts, or a loaded model.
+    cache_dir : path, ``"auto"`` or None
+        Where generated modules and numba's machine code are stored.  ``"auto"``
+        (default) uses the per-user cache; ``None`` compiles into a temporary
+        folder that is not reused.
+
+    Returns
+    -------
+    CompiledModel
+
+    Raises
+    ------
+    CompileError
+        If code generation or numba compilation fails.
+
+    Examples
+    --------
+    >>> import mtorsim as mt
+    >>> compiled = mt.compile_model("pi3k_akt_mtor")   # doctest: +SKIP
+    >>> compiled.rhs(0.0, compiled.default_state, compiled.default_parameters, out)  # doctest: +SKIP
+    """
+    if not isinstance(model, spec.Model):
+        model = load_model(model)
+    t0 = time.perf_counter()
+    network = build_network(model)
+    key = cache_key(network.fingerprint())
+    if cache_dir is None:
+        cache = ModelCache(Path(tempfile.mkdtemp(prefix="mtorsim-")))
+    else:
+        cache = ModelCache(default_cache_dir() if cache_dir == AUTO else Path(cache_dir))
+    return _load(network, key, None, cache, t0)
+
+
+def _load(network: ReactionNetwork, key: str, source: str | None, cache: ModelCache, t0: float) -> CompiledModel:
+    path = cache.lookup(key)
+    from_cache = path is not None
+    if path is None:
+        if source is None:
+            try:
+                source = emit_module(network, key)
+            except Exception as exc:  # sympy failures are unexpected: say where
+                raise CompileError(network.model.name, f"code generation failed: {exc}") from exc
+        path = cache.store(key, source, {"model": network.model.name, "file": network.model.file})
+    module_name = f"mtorsim_generated_{key[:16]}"
+    try:
+        module = import_module_from_path(path, module_name)
+        if getattr(module, "GENERATOR_VERSION", None) != GENERATOR_VERSION:
+            raise ImportError("generator version mismatch")
+    except Exception as exc:
+        if from_cache:  # a corrupted entry that passed the checksum (e.g. stale bytecode): rebuild once
+            cache.discard(key, f"import failed: {exc}")
+            return _load(network, key, None, cache, t0)
+        raise CompileError(network.model.name, f"generated module does not import: {exc}") from exc
+    source = path.read_text()
+    python_functions = {name: getattr(module, name) for name in FUNCTION_NAMES}
+    try:
+        jitted = {name: numba.njit(**_JIT_OPTIONS)(fn) for name, fn in python_functions.items()}
+    except Exception as exc:  # pragma: no cover - decorator creation does not compile
+        raise CompileError(network.model.name, str(exc)) from exc
+
+    n, n_p = network.n_states, network.n_parameters
+    base_p = np.zeros(n_p)
+    for j, name in enumerate(network.parameter_names):
+        kind = network.model.kind_of(name)
+        if kind == "parameter":
+            value = network.model.get_parameter(name).value
+            base_p[j] = 0.0 if math.isnan(value) else value
+        else:
+            base_p[j] = network.model.get_compartment(name).size
+    base_y = np.array([s.initial for s in network.model.species], dtype=float)
+
+    # Compile (or load from numba's disk cache) the functions simulate() uses now;
+    # the others compile on first use.
+    try:
+        p = base_p.copy()
+        jitted["derive"](p)
+        y = base_y.copy()
+        jitted["initial"](p, y)
+        dy = np.zeros(n)
+        jitted["rhs"](0.0, y, p, dy)
+        jitted["jac"](0.0, y, p, np.zeros((n, n)))
+        jitted["observe"](0.0, y, p, np.zeros(network.n_outputs))
+    except Exception as exc:
+        raise CompileError(network.model.name, f"numba could not compile the generated code: {exc}",
+                           f"generated module: {path}") from exc
+    p.setflags(write=False)
+    y.setflags(write=False)
+    return CompiledModel(
+        network=network,
+        key=key,
+        source=source,
+        module_path=path,
+        python_functions=python_functions,
+        jac_rows=module.JAC_ROWS,
+        jac_cols=module.JAC_COLS,
+        default_parameters=p,
+        default_state=y,
+        compile_seconds=time.perf_counter() - t0,
+        from_cache=from_cache,
+        cache_root=cache.root,
+        _base_parameters=base_p,
+        _base_state=base_y,
+        **jitted,
+    )
+
