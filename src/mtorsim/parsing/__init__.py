@@ -122,6 +122,9 @@ def parse_model_text(text: str, file: str | None = None) -> ParsedModel:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = (exc.problem or exc.context or "invalid YAML").strip()
+        if exc.context and exc.context_mark is not None and exc.problem:
+            cm = exc.context_mark
+            problem += f" ({exc.context.strip()} that starts at line {cm.line + 1}, column {cm.column + 1})"
         ctx.add(
             "E101",
             f"YAML syntax error: {problem}",
@@ -130,7 +133,12 @@ def parse_model_text(text: str, file: str | None = None) -> ParsedModel:
         )
         return ParsedModel(spec.Model(name="invalid", file=file), ctx.diagnostics, ctx.lines)
     if not isinstance(doc, CommentedMap):
-        ctx.add("E104", "a model file must be a mapping with a 'model' section", ctx.loc(0, 0))
+        ctx.add(
+            "E104",
+            "a model file must be a mapping with a 'model' section",
+            ctx.loc(0, 0),
+            "start the file with 'model: {name: my_model}' followed by the other sections",
+        )
         return ParsedModel(spec.Model(name="invalid", file=file), ctx.diagnostics, ctx.lines)
     reader = Reader(ctx, doc)
     model = _parse_document(reader)

@@ -79,7 +79,7 @@ def assignments(r: Reader) -> list[spec.AssignmentRule]:
         expr = r.expression(text, eloc, where)
         if unit:
             r.units[name] = unit
-        out.append(spec.AssignmentRule(name, expr, str(text), unit or "", description, loc))
+        out.append(spec.AssignmentRule(name, expr, str(text), unit or "", description, loc, eloc))
     return out
 
 
@@ -97,10 +97,15 @@ def rate_rules(r: Reader) -> list[spec.RateRule]:
             )
             continue
         if isinstance(entry, (dict, list)) or entry is None:
-            r.ctx.add("E104", f"{where} must be an expression", value_loc(r.ctx, section, name))
+            r.ctx.add(
+                "E104",
+                f"{where} must be an expression",
+                value_loc(r.ctx, section, name),
+                "write SPECIES: 'expression for its time derivative'",
+            )
             continue
         eloc = value_loc(r.ctx, section, name)
-        out.append(spec.RateRule(name, r.expression(entry, eloc, where), str(entry), loc))
+        out.append(spec.RateRule(name, r.expression(entry, eloc, where), str(entry), loc, eloc))
     return out
 
 
@@ -117,6 +122,7 @@ def reactions(r: Reader) -> list[spec.Reaction]:
                 "E104",
                 f"{where} must be a mapping with 'equation' and 'rate'",
                 value_loc(r.ctx, section, name),
+                "e.g. NAME: {equation: 'A -> B', rate: 'k * A'}",
             )
             continue
         check_keys(r.ctx, entry, KEYS["reactions"], where)
@@ -163,6 +169,7 @@ def reactions(r: Reader) -> list[spec.Reaction]:
                 spec.RateBasis.SPECIES,
                 text_field(r.ctx, entry, "description", where) or "",
                 loc,
+                value_loc(r.ctx, entry, "rate"),
             )
         )
     return out
@@ -181,5 +188,5 @@ def observables(r: Reader) -> list[spec.Observable]:
         if text is None:
             continue
         expr = r.expression(text, eloc, where)
-        out.append(spec.Observable(name, expr, str(text), unit or "", 1.0, description, loc))
+        out.append(spec.Observable(name, expr, str(text), unit or "", 1.0, description, loc, eloc))
     return out

@@ -59,7 +59,7 @@ class Context:
             return SourceLocation(self.file)
         return SourceLocation(self.file, line0 + 1, None if col0 is None else col0 + 1)
 
-    def add(self, code: str, message: str, loc: SourceLocation, hint: str | None = None) -> None:
+    def add(self, code: str, message: str, loc: SourceLocation, hint: str) -> None:
         line = None
         if loc.line is not None and 0 < loc.line <= len(self.lines):
             line = self.lines[loc.line - 1]
@@ -103,12 +103,18 @@ def items(
             "E104",
             f"section '{section_name}' must be a mapping of name: entry",
             value_loc(ctx, parent, section_name),
+            f"write each entry as 'NAME: {{...}}' under '{section_name}:', not as a list of '- items'",
         )
         return
     for key in section:
         loc = key_loc(ctx, section, key)
         if not isinstance(key, str):
-            ctx.add("E205", f"name {key!r} in '{section_name}' must be text", loc)
+            ctx.add(
+                "E205",
+                f"name {key!r} in '{section_name}' must be text",
+                loc,
+                "quote names that YAML reads as numbers or booleans, e.g. '1' or 'on'",
+            )
             continue
         yield key, section[key], loc
 
@@ -128,10 +134,20 @@ def text_field(
 ) -> str | None:
     if key not in entry or entry[key] is None:
         if required:
-            ctx.add("E103", f"{where} is missing '{key}'", node_loc(ctx, entry))
+            ctx.add(
+                "E103",
+                f"{where} is missing '{key}'",
+                node_loc(ctx, entry),
+                f"add '{key}: ...' to it",
+            )
         return None
     value = entry[key]
     if isinstance(value, (dict, list)):
-        ctx.add("E104", f"'{key}' of {where} must be text", value_loc(ctx, entry, key))
+        ctx.add(
+            "E104",
+            f"'{key}' of {where} must be text",
+            value_loc(ctx, entry, key),
+            "quote the value: 'text in quotes'",
+        )
         return None
     return str(value)

@@ -21,10 +21,20 @@ def variants(r: Reader, parameters: list[spec.Parameter]) -> list[spec.Variant]:
             continue
         seen.add(name)
         if not NAME_RE.match(name):
-            r.ctx.add("E205", f"variant name '{name}' is not a valid identifier", loc)
+            r.ctx.add(
+                "E205",
+                f"variant name '{name}' is not a valid identifier",
+                loc,
+                "variant names start with a letter and contain only letters, digits and '_'",
+            )
             continue
         if not isinstance(entry, CommentedMap):
-            r.ctx.add("E104", f"{where} must be a mapping with 'parameters'", loc)
+            r.ctx.add(
+                "E104",
+                f"{where} must be a mapping with 'parameters'",
+                loc,
+                "e.g. NAME: {description: ..., parameters: {k_fb: 0}}",
+            )
             continue
         check_keys(r.ctx, entry, KEYS["variants"], where)
         overrides: dict[str, float] = {}
@@ -71,7 +81,12 @@ def drugs(r: Reader) -> list[spec.Drug]:
         if not r.declare(name, "drug", loc):
             continue
         if not isinstance(entry, CommentedMap):
-            r.ctx.add("E104", f"{where} must be a mapping with 'molar_mass' and 'routes'", loc)
+            r.ctx.add(
+                "E104",
+                f"{where} must be a mapping with 'molar_mass' and 'routes'",
+                loc,
+                "e.g. NAME: {molar_mass: '958.24 g/mol', source: ..., routes: {oral: {species: drug_gut}}}",
+            )
             continue
         check_keys(r.ctx, entry, KEYS["drugs"], where)
         if "molar_mass" not in entry:
@@ -116,7 +131,12 @@ def drugs(r: Reader) -> list[spec.Drug]:
                 )
                 continue
             if not isinstance(rentry, CommentedMap):
-                r.ctx.add("E104", f"{where}: route '{rname}' must be a mapping", rloc)
+                r.ctx.add(
+                    "E104",
+                    f"{where}: route '{rname}' must be a mapping",
+                    rloc,
+                    "e.g. oral: {species: drug_gut, bioavailability: F}",
+                )
                 continue
             check_keys(r.ctx, rentry, KEYS["routes"], f"route '{rname}' of {where}")
             target = spec.DoseTarget(

@@ -49,10 +49,17 @@ class Reader:
             return False
         if name in self.kinds:
             other_kind, other_loc = self.kinds[name]
+            # report at whichever declaration comes later in the file
+            first, second = (
+                (other_loc, loc) if (other_loc.line or 0) <= (loc.line or 0) else (loc, other_loc)
+            )
+            first_kind, second_kind = (
+                (other_kind, kind) if first is other_loc else (kind, other_kind)
+            )
             self.ctx.add(
                 "E202",
-                f"{kind} '{name}' is already declared as a {other_kind} at line {other_loc.line}",
-                loc,
+                f"{second_kind} '{name}' is already declared as a {first_kind} at line {first.line}",
+                second,
                 "names must be unique across species, parameters, compartments, reactions, ...",
             )
             return False
@@ -101,12 +108,13 @@ class Reader:
                 f"allowed functions: {', '.join(sorted(ALLOWED_FUNCTIONS))}",
             )
         else:
-            self.ctx.add(
-                "E106",
-                f"{where}: {issue.message}",
-                at,
-                "check brackets and operators, e.g. 'k * A / (K + A)'",
-            )
+            hint = "check brackets and operators, e.g. 'k * A / (K + A)'"
+            if "never closed" in issue.message:
+                hint = (
+                    "inside a {...} mapping a comma ends the value: quote expressions that "
+                    'contain commas, e.g. rate: "Vmax * mm(S, Km)"'
+                )
+            self.ctx.add("E106", f"{where}: {issue.message}", at, hint)
 
     # -- quantities --------------------------------------------------------------
 
@@ -114,7 +122,12 @@ class Reader:
         self, value: Any, loc: SourceLocation, where: str, unit_text: str | None = None
     ) -> pint.Quantity | None:
         if isinstance(value, bool) or isinstance(value, (dict, list)):
-            self.ctx.add("E104", f"{where} must be a number or a quantity such as '10 nM'", loc)
+            self.ctx.add(
+                "E104",
+                f"{where} must be a number or a quantity such as '10 nM'",
+                loc,
+                "e.g. '10 nM', '0.5 1/h', or a plain number with a 'unit' key",
+            )
             return None
         try:
             if unit_text is not None:
@@ -156,7 +169,10 @@ class Reader:
             parse_unit(unit_text)
         except Exception as exc:
             self.ctx.add(
-                "E204", f"{where}: unknown unit {unit_text!r} ({getattr(exc, 'detail', exc)})", loc
+                "E204",
+                f"{where}: unknown unit {unit_text!r} ({getattr(exc, 'detail', exc)})",
+                loc,
+                "use a unit pint understands, e.g. 'nM', '1/h', 'ng/mL'",
             )
             return False
         return True
@@ -165,7 +181,12 @@ class Reader:
         if isinstance(entry, CommentedMap):
             check_keys(self.ctx, entry, KEYS[kind], where)
             if "expression" not in entry:
-                self.ctx.add("E103", f"{where} is missing 'expression'", node_loc(self.ctx, entry))
+                self.ctx.add(
+                    "E103",
+                    f"{where} is missing 'expression'",
+                    node_loc(self.ctx, entry),
+                    "add expression: '...'",
+                )
                 return None, None, None, None
             unit = text_field(self.ctx, entry, "unit", where)
             if unit is not None and not self.unit_ok(
@@ -183,6 +204,7 @@ class Reader:
                 "E104",
                 f"{where} must be an expression or a mapping with 'expression'",
                 value_loc(self.ctx, section, name),
+                "write NAME: 'expression' or NAME: {expression: '...', unit: ...}",
             )
             return None, None, None, None
         return entry, value_loc(self.ctx, section, name), None, ""
@@ -201,6 +223,7 @@ class Reader:
                 "E203",
                 f"{where} has units {q.units:~P} but the parameter is in {target.unit or '1'}",
                 loc,
+                f"give the value in units compatible with {target.unit or '1'}",
             )
             return None
         return to_canonical(q)

@@ -28,7 +28,10 @@ def model_section(r: Reader) -> dict[str, Any]:
     entry = doc["model"]
     if not isinstance(entry, CommentedMap):
         ctx.add(
-            "E104", "'model' must be a mapping with at least 'name'", value_loc(ctx, doc, "model")
+            "E104",
+            "'model' must be a mapping with at least 'name'",
+            value_loc(ctx, doc, "model"),
+            "write model: {name: my_model, description: ...}",
         )
         return out
     check_keys(ctx, entry, KEYS["model"], "'model'")
@@ -87,7 +90,12 @@ def compartments(r: Reader) -> list[spec.Compartment]:
             )
             continue
         if q.magnitude <= 0:
-            r.ctx.add("E211", f"size of {where} must be positive", vloc)
+            r.ctx.add(
+                "E211",
+                f"size of {where} must be positive",
+                vloc,
+                "a compartment volume must be > 0, e.g. '1 pL'",
+            )
             continue
         r.units[name] = f"{q.units:~P}" or "L"
         out.append(
@@ -210,6 +218,7 @@ def species(
                         "E104",
                         f"'boundary' of {where} must be true or false",
                         value_loc(r.ctx, entry, "boundary"),
+                        "write boundary: true (the species is held constant by reactions) or false",
                     )
                 else:
                     boundary = entry["boundary"]
@@ -248,7 +257,7 @@ def species(
                 vloc,
                 "species amounts and concentrations cannot be negative",
             )
-            continue
+            # keep the species (the load fails anyway) so that its uses are still checked
         unit = f"{q.units:~P}"
         if q.dimensionality == CONCENTRATION and compartment is None and compartments:
             r.ctx.add(
