@@ -7,7 +7,8 @@ EXPECTED = {
     "IntegrationError", "Method", "Model", "ModelError", "ModelValidationError", "MtorsimError",
     "MtorsimWarning", "Q", "ReactionNetwork", "Regimen", "Route", "ScheduleError", "SourceLocation",
     "Status", "SteadyState", "Trajectory", "UnitError", "UnknownNameError", "__version__", "build_network",
-    "bundled_model_path", "bundled_models", "check_model", "compile_model", "load_model", "simulate",
+    "bundled_model_path", "bundled_models", "check_model", "compile_model", "load_model", "plot_timecourse",
+    "simulate",
 }
 
 

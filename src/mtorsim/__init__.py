@@ -33,6 +33,21 @@ from .results import Trajectory
 from .spec import Model, Route
 from .units import Q
 
+_LAZY = {"plot_timecourse": "plotting"}  # matplotlib is imported only when a plot is made
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    if name == "plotting":
+        import importlib
+
+        return importlib.import_module(".plotting", __name__)
+    raise AttributeError(f"module 'mtorsim' has no attribute {name!r}")
+
+
 __all__ = [
     "CompileError",
     "CompiledModel",
@@ -66,5 +81,6 @@ __all__ = [
     "check_model",
     "compile_model",
     "load_model",
+    "plot_timecourse",
     "simulate",
 ]

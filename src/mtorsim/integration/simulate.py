@@ -182,7 +182,7 @@ def simulate(
 
 def _trajectory(compiled: CompiledModel, grid: NDArray[np.float64], raw: RawSolution, p: NDArray[np.float64],
                 reg: Regimen, variant: Any, method: str, stats: dict) -> Trajectory:
-    net = compiled.network
+    net = compiled.layout
     variants = () if variant is None else ((variant,) if isinstance(variant, str) else tuple(variant))
     return Trajectory(
         t=grid,
@@ -204,7 +204,7 @@ def _trajectory(compiled: CompiledModel, grid: NDArray[np.float64], raw: RawSolu
         model_name=compiled.name,
         variant=variants,
         method=method,
-        n_assignments=len(compiled.model.assignments),
+        n_assignments=net.n_assignments,
     )
 
 
