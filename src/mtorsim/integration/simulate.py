@@ -127,7 +127,7 @@ def simulate(
     max_step : time, optional
         Largest step the solver may take.
     body_weight, body_surface_area : quantity, optional
-        Needed for mg/kg and mg/m² doses.
+        Needed for mg/kg and mg/m² doses (plain numbers are kg and m²).
     raise_on_failure : bool
         If False, a failed run returns a Trajectory whose ``status`` says why, with
         NaN after the failure, instead of raising.
