@@ -35,7 +35,10 @@ __all__ = ["AUTO", "CompiledModel", "compile_model"]
 #: Sentinel for ``cache_dir``: use :func:`mtorsim.cache.default_cache_dir`.
 AUTO = "auto"
 
-FUNCTION_NAMES = ("rates", "rhs", "jac", "jac_sparse", "observe", "derive", "initial")
+#: Generated functions, callees before callers (each is jitted, then bound into the module so
+#: that its callers compile against the jitted version).
+FUNCTION_NAMES = ("rates", "rate_derivatives", "rhs", "jac_work", "jac", "jac_sparse_work", "jac_sparse",
+                  "observe", "derive", "initial")
 _JIT_OPTIONS = {"cache": True, "nogil": True, "error_model": "numpy"}
 
 
@@ -50,10 +53,11 @@ class CompiledModel:
         Built on first access (a warm cache load never needs the symbolic network).
     key : str
         Content hash identifying the generated code.
-    rhs, jac, jac_sparse, rates, observe, derive, initial : numba dispatchers
-        See :mod:`mtorsim.codegen` for their signatures.
+    rhs, jac, jac_work, jac_sparse, jac_sparse_work, rates, rate_derivatives, observe, derive, initial
+        numba dispatchers; see :mod:`mtorsim.codegen` for their signatures.
     python_functions : mapping of str to function
-        The same functions, un-jitted (for other compilers, e.g. CUDA).
+        The same functions, un-jitted.  Their module globals hold the jitted callees; another
+        compiler (e.g. CUDA) should ``exec`` :attr:`source` into a fresh namespace instead.
     default_parameters : ndarray, shape (n_parameters,)
         Canonical values with derived parameters evaluated.  Read-only.
     default_state : ndarray, shape (n_states,)
@@ -70,8 +74,11 @@ class CompiledModel:
     module_path: Path
     rhs: Callable[..., None]
     jac: Callable[..., None]
+    jac_work: Callable[..., None]
     jac_sparse: Callable[..., None]
+    jac_sparse_work: Callable[..., None]
     rates: Callable[..., None]
+    rate_derivatives: Callable[..., None]
     observe: Callable[..., None]
     derive: Callable[..., None]
     initial: Callable[..., None]
@@ -311,11 +318,12 @@ def _load(model: spec.Model, key: str, source: str | None, cache: ModelCache, t0
             return _load(model, key, None, cache, t0)
         raise CompileError(model.name, f"generated module does not import: {exc}") from exc
     source = path.read_text()
-    python_functions = {name: getattr(module, name) for name in FUNCTION_NAMES}
-    try:
-        jitted = {name: numba.njit(**_JIT_OPTIONS)(fn) for name, fn in python_functions.items()}
-    except Exception as exc:  # pragma: no cover - decorator creation does not compile
-        raise CompileError(model.name, str(exc)) from exc
+    # (a module already imported in this process has dispatchers bound: take their Python source)
+    python_functions = {name: getattr(getattr(module, name), "py_func", getattr(module, name)) for name in FUNCTION_NAMES}
+    jitted = {}
+    for name in FUNCTION_NAMES:  # callees first; bind each so its callers see the jitted one
+        jitted[name] = numba.njit(**_JIT_OPTIONS)(python_functions[name])
+        setattr(module, name, jitted[name])
 
     lay = layout(model)
     n = len(lay.state_names)
