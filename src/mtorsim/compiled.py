@@ -58,6 +58,8 @@ class CompiledModel:
     python_functions : mapping of str to function
         The same functions, un-jitted.  Their module globals hold the jitted callees; another
         compiler (e.g. CUDA) should ``exec`` :attr:`source` into a fresh namespace instead.
+    n_dv : int
+        Length of the work array ``jac_work``/``jac_sparse_work`` need (non-zero rate derivatives).
     default_parameters : ndarray, shape (n_parameters,)
         Canonical values with derived parameters evaluated.  Read-only.
     default_state : ndarray, shape (n_states,)
@@ -85,6 +87,7 @@ class CompiledModel:
     python_functions: Mapping[str, Callable[..., None]]
     jac_rows: NDArray[np.int64]
     jac_cols: NDArray[np.int64]
+    n_dv: int
     default_parameters: NDArray[np.float64]
     default_state: NDArray[np.float64]
     compile_seconds: float = 0.0
@@ -331,17 +334,17 @@ def _load(model: spec.Model, key: str, source: str | None, cache: ModelCache, t0
                       + [c.size for c in model.compartments], dtype=float)
     base_y = np.array([s.initial for s in model.species], dtype=float)
 
-    # Compile (or load from numba's disk cache) the functions the scipy backend calls
-    # every step; the others compile on first use (derive/initial run once per
-    # simulation and are called un-jitted by CompiledModel.parameters/initial_state).
+    # Compile (or load from numba's disk cache) only what the scipy backend calls every step
+    # (rhs, and jac_work with its callee); everything else compiles on first use.  derive,
+    # initial and observe run a handful of times per simulation and are called un-jitted
+    # there, which costs far less than their compile time.
     try:
         p = base_p.copy()
         python_functions["derive"](p)
         y = base_y.copy()
         python_functions["initial"](p, y)
         jitted["rhs"](0.0, y, p, np.zeros(n))
-        jitted["jac"](0.0, y, p, np.zeros((n, n)))
-        jitted["observe"](0.0, y, p, np.zeros(len(lay.output_names)))
+        jitted["jac_work"](0.0, y, p, np.zeros((n, n)), np.zeros(max(module.N_DV, 1)))
     except Exception as exc:
         raise CompileError(model.name, f"numba could not compile the generated code: {exc}",
                            f"generated module: {path}") from exc
@@ -355,6 +358,7 @@ def _load(model: spec.Model, key: str, source: str | None, cache: ModelCache, t0
         python_functions=python_functions,
         jac_rows=module.JAC_ROWS,
         jac_cols=module.JAC_COLS,
+        n_dv=int(module.N_DV),
         default_parameters=p,
         default_state=y,
         compile_seconds=time.perf_counter() - t0,

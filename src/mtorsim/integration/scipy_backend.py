@@ -77,7 +77,9 @@ def integrate_scipy(
     outputs = np.full((n_t, n_out), np.nan)
     p = np.array(p, dtype=float)
     y = np.array(y0, dtype=float)
-    rhs_fn, jac_fn, observe = compiled.rhs, compiled.jac, compiled.observe
+    # jac_work with our own work array; observe un-jitted (it runs only at output times)
+    rhs_fn, jac_work, observe = compiled.rhs, compiled.jac_work, compiled.python_functions["observe"]
+    dv = np.empty(max(compiled.n_dv, 1))
     use_sparse = (n > SPARSE_THRESHOLD) if sparse_jacobian is None else sparse_jacobian
     use_sparse = use_sparse and method is not Method.LSODA
     stats = {"nfev": 0, "njev": 0, "nlu": 0, "segments": 0}
@@ -92,22 +94,23 @@ def integrate_scipy(
     if use_sparse:
         rows, cols = compiled.jac_rows, compiled.jac_cols
         data = np.empty(len(rows))
-        jac_sparse = compiled.jac_sparse
+        jac_sparse_work = compiled.jac_sparse_work
 
         def jac(t: float, yy: NDArray[np.float64]):
-            jac_sparse(t, yy, p, data)
+            jac_sparse_work(t, yy, p, data, dv)
             return sparse.csc_matrix((data.copy(), (rows, cols)), shape=(n, n))
     else:
 
         def jac(t: float, yy: NDArray[np.float64]) -> NDArray[np.float64]:
             J = np.empty((n, n))
-            jac_fn(t, yy, p, J)
+            jac_work(t, yy, p, J, dv)
             return J
 
     def record(i: int, t: float, yy: NDArray[np.float64]) -> None:
         states[i] = yy
-        o = outputs[i]
-        observe(t, yy, p, o)
+        # the compiled code (error_model="numpy") gives inf/NaN silently; so does this
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            observe(t, yy, p, outputs[i])
 
     pt, pk, pi, pv, pm, pd = plan.times, plan.kind, plan.index, plan.value, plan.mul_index, plan.div_index
     t0, t_end = float(t_eval[0]), float(t_eval[-1])

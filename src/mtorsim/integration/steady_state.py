@@ -38,7 +38,8 @@ def find_steady_state(
         ``Status.NO_STEADY_STATE`` with the final residual if ``t_max`` passes first.
     """
     n = compiled.n_states
-    rhs, jac_fn = compiled.rhs, compiled.jac
+    rhs, jac_work = compiled.rhs, compiled.jac_work
+    dv = np.empty(max(compiled.n_dv, 1))
 
     def fun(t: float, y: NDArray[np.float64]) -> NDArray[np.float64]:
         out = np.empty(n)
@@ -47,7 +48,7 @@ def find_steady_state(
 
     def jac(t: float, y: NDArray[np.float64]) -> NDArray[np.float64]:
         J = np.empty((n, n))
-        jac_fn(0.0, y, p, J)
+        jac_work(0.0, y, p, J, dv)
         return J
 
     def converged(t: float, y: NDArray[np.float64]) -> float:
