@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -23,7 +24,7 @@ from numpy.typing import NDArray
 
 from ..compiled import CompiledModel
 from ..dosing import Regimen, regimen_from
-from ..errors import Status, SweepError, UnknownNameError
+from ..errors import MtorsimWarning, Status, SweepError, UnknownNameError
 from ..integration import Method, SteadyState
 from ..metrics import Metric, MetricKind
 from ..units import TIME, convert
@@ -301,6 +302,12 @@ class SweepDesign:
             if clash:
                 raise SweepError("fixed", f"parameter(s) both fixed and swept: {', '.join(clash)}")
             index, canonical, units = parameters.bind(compiled)
+            overridden = sorted({p for v in variant_items for name in v
+                                 for p in compiled.model.get_variant(name).overrides} & set(parameters.names))
+            if overridden:
+                warnings.warn(f"swept parameter(s) {', '.join(overridden)} are also set by a variant; the swept "
+                              "values win, so those variants differ from the model as written only elsewhere",
+                              MtorsimWarning, stacklevel=3)
         else:
             index, canonical, units = np.zeros(0, dtype=np.int64), np.zeros((1, 0)), ()
         return cls(compiled, metrics, options, reg_items, variant_items, doses, parameters, fixed_items,
