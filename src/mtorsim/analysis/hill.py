@@ -28,10 +28,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import optimize, stats
 
 from ..errors import FitError
 
@@ -154,7 +154,9 @@ def _initial(x: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[float, flo
 
 
 def _fit_once(x: NDArray[np.float64], y: NDArray[np.float64], start: NDArray[np.float64], free: NDArray[np.bool_],
-              fixed_values: NDArray[np.float64], log_bounds: tuple[float, float]) -> optimize.OptimizeResult:
+              fixed_values: NDArray[np.float64], log_bounds: tuple[float, float]) -> Any:
+    from scipy import optimize
+
     def full(theta: NDArray[np.float64]) -> NDArray[np.float64]:
         out = fixed_values.copy()
         out[free] = theta
@@ -284,6 +286,8 @@ def _asymptotic(jac: NDArray[np.float64], rss: float, dof: int, alpha: float, th
         se[~free] = 0.0
         # Emax = E0 - E_inf: var = var(E0) + var(E_inf) - 2 cov
         cov_emax = math.sqrt(max(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1], 0.0))
+    from scipy import stats
+
     q = stats.t.ppf(1 - alpha / 2, dof) if dof > 0 else math.nan
     out = {}
     for i, name in enumerate(_NAMES):

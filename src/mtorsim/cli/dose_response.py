@@ -34,7 +34,7 @@ def _levels(text: str | None, span: tuple[str, str] | None, n: int, default_unit
         hi = parse_quantity(span[1], argument="--range", default_unit=default_unit).to(lo.units)
         if not 0 < lo.magnitude < hi.magnitude:
             raise click.BadParameter("expected 0 < LOW < HIGH", param_hint="--range")
-        return [f"{v!r} {lo.units:~C}" for v in np.geomspace(lo.magnitude, hi.magnitude, n)]
+        return [f"{float(v)!r} {lo.units:~C}" for v in np.geomspace(lo.magnitude, hi.magnitude, n)]
     if not text:
         return []
     parts = [p.strip() for p in text.split(",") if p.strip()]

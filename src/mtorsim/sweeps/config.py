@@ -233,6 +233,8 @@ def _regimen(where: _Where, name: str, entries: Any, parent: Any, compiled: Comp
                 raise where.fail(f"{k}.drug", f"name the drug (the model has: {', '.join(drugs) or 'none'})",
                                  entries, i)
             drug = drugs[0]
+        with where.at(f"{k}.drug", node, "drug" if "drug" in node else None, value=True):
+            compiled.model.get_drug(str(drug))
         if ("dose" in node) == ("concentration" in node):
             raise where.fail(k, "give either `dose` (in vivo) or `concentration` (in vitro)", entries, i)
         if "concentration" in node:

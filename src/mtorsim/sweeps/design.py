@@ -191,8 +191,9 @@ def output_grid(t_end: Any, t_eval: Any, n_points: int | None, metrics: Sequence
                 raise SweepError(where, f"time {m.time:g} h is outside the simulated span [{t0:g}, {t1:g}] h")
             extra.append(m.time)
         else:
-            if not m.start < t1 or (math.isfinite(m.end) and not m.end > t0):
-                raise SweepError(where, f"window [{m.start:g}, {m.end:g}] h does not overlap [{t0:g}, {t1:g}] h")
+            if not m.start < t1 or (math.isfinite(m.end) and not t0 < m.end <= t1 * (1 + 1e-12)):
+                raise SweepError(where, f"window [{m.start:g}, {m.end:g}] h is not inside the simulated span "
+                                 f"[{t0:g}, {t1:g}] h", "end the simulation later or the window earlier")
             extra.extend(v for v in (m.start, m.end) if math.isfinite(v) and t0 <= v <= t1)
     # metric boundaries become output times, so windows and VALUE_AT need no interpolation
     return np.unique(np.concatenate([grid, np.asarray(extra, dtype=float)]))

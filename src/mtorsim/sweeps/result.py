@@ -12,29 +12,13 @@ import numpy as np
 from ..errors import Status, SweepError
 from ..metrics import Metric
 from .design import SweepDesign, variant_label
+from .store import normalize_table
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
     import xarray
 
 __all__ = ["SweepResult", "normalize_table"]
-
-_TEXT_COLUMNS = ("regimen", "variant", "status", "message")
-
-
-def normalize_table(table: pandas.DataFrame, units: dict[str, str]) -> pandas.DataFrame:
-    """Sorted by point_id, one dtype per column whatever the path (memory or Parquet), units attached."""
-    table = table.sort_values("point_id", kind="stable").reset_index(drop=True)
-    for col in table.columns:
-        if col in _TEXT_COLUMNS:
-            table[col] = table[col].astype(object)
-        elif col in ("point_id", "sample"):
-            table[col] = table[col].astype(np.int64)
-        else:
-            table[col] = table[col].astype(np.float64)
-    table.attrs["units"] = dict(units)
-    return table
-
 
 @dataclass(frozen=True, eq=False)
 class SweepResult:

@@ -31,8 +31,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
-from scipy.stats import qmc
 
 from ..errors import SweepError, UnitError
 from ..units import canonical_unit, factor, parse_quantity, parse_unit
@@ -191,6 +189,8 @@ class Normal:
             object.__setattr__(self, key, value)
 
     def _dist(self) -> Any:
+        from scipy import stats  # deferred: scipy.stats takes a second to import
+
         a = (self.low - self.mean) / self.sd
         b = (self.high - self.mean) / self.sd
         if math.isinf(a) and math.isinf(b):
@@ -233,6 +233,8 @@ class LogNormal:
             object.__setattr__(self, key, value)
 
     def ppf(self, u: NDArray[np.float64]) -> NDArray[np.float64]:
+        from scipy import stats
+
         return self.median * np.exp(self.sigma * stats.norm.ppf(np.clip(u, _EPS, 1 - _EPS)))
 
     def grid(self, n: int) -> NDArray[np.float64]:
@@ -445,6 +447,8 @@ class ParameterSpace:
 
     def latin_hypercube(self, n: int, *, seed: int) -> ParameterSamples:
         """``n`` Latin-hypercube samples (:class:`scipy.stats.qmc.LatinHypercube`)."""
+        from scipy.stats import qmc
+
         _check_count(n)
         u = qmc.LatinHypercube(d=len(self), rng=np.random.default_rng(seed)).random(n)
         return self.from_unit(u, method="latin_hypercube", seed=seed)
@@ -462,6 +466,8 @@ class ParameterSpace:
         if 2**m != n:
             raise SweepError("n", f"a Sobol sample needs a power of two points, got {n}",
                              f"use {2 ** max(m, 0)} or {2 ** (m + 1)}")
+        from scipy.stats import qmc
+
         u = qmc.Sobol(d=len(self), scramble=scramble, rng=np.random.default_rng(seed)).random_base2(m)
         return self.from_unit(u, method="sobol", seed=seed)
 

@@ -26,17 +26,36 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from .._version import __version__
 from ..errors import MtorsimWarning, SweepError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
 
-__all__ = ["FORMAT_VERSION", "SweepStore", "read_store"]
+__all__ = ["FORMAT_VERSION", "SweepStore", "normalize_table", "read_store"]
 
 FORMAT_VERSION = 1
 _MANIFEST = "manifest.json"
 _CHUNKS = "chunks"
+
+
+_TEXT_COLUMNS = ("regimen", "variant", "status", "message")
+
+
+def normalize_table(table: pandas.DataFrame, units: dict[str, str]) -> pandas.DataFrame:
+    """Sorted by point_id, one dtype per column whatever the path (memory or Parquet), units attached."""
+    table = table.sort_values("point_id", kind="stable").reset_index(drop=True)
+    for col in table.columns:
+        if col in _TEXT_COLUMNS:
+            table[col] = table[col].astype(object)
+        elif col in ("point_id", "sample"):
+            table[col] = table[col].astype(np.int64)
+        else:
+            table[col] = table[col].astype(np.float64)
+    table.attrs["units"] = dict(units)
+    return table
 
 
 def _chunk_name(index: int) -> str:
@@ -169,5 +188,4 @@ def read_store(path: str | Path) -> pandas.DataFrame:
         table = table.sort_values("point_id", kind="stable").reset_index(drop=True)
     else:
         table = pd.DataFrame({"point_id": pd.Series([], dtype="int64")})
-    table.attrs["units"] = dict(manifest.get("units", {}))
-    return table
+    return normalize_table(table, dict(manifest.get("units", {})))
