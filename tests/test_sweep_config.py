@@ -97,3 +97,15 @@ def test_metric_text():
     for bad in ("pS6K1", "median(pS6K1)", "time_below(pS6K1)", "min(pS6K1, foo=1)"):
         with pytest.raises(mt.SweepError):
             parse_metric(bad)
+
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "examples"
+
+
+def test_documented_sweep_files_are_valid(cache_dir):
+    cfg = load_sweep_config(DOCS / "kd_sweep.yaml", cache_dir=cache_dir)
+    assert cfg.design.shape == (2, 1, 1, 32)
+    if "pi3k_akt_mtor" not in mt.bundled_models():
+        pytest.skip("rebound_feedback.yaml needs the full model (models/pi3k_akt_mtor.yaml)")
+    cfg = load_sweep_config(DOCS / "rebound_feedback.yaml", cache_dir=cache_dir)
+    assert [mt_.name for mt_ in cfg.design.metrics][:2] == ["rebound_pAKT_S473", "rebound_time_pAKT_S473"]

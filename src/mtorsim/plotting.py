@@ -143,7 +143,8 @@ def plot_dose_response(dr: DoseResponse, *, ax: Axes | None = None, label: str |
     ax.set_xscale("log")
     ax.set_xlabel(f"{dr.drug} {'concentration' if dr.in_vitro else 'dose'} ({dr.unit})")
     unit = dr.response_unit
-    ax.set_ylabel(dr.metric.name + (f" ({unit})" if unit and unit != "1" else ""))
+    detail = "fraction of drug-free baseline" if dr.metric.relative else (unit if unit and unit != "1" else "")
+    ax.set_ylabel(dr.metric.name + (f" ({detail})" if detail else ""))
     ax.grid(True, alpha=0.3, which="both")
     ax.legend(frameon=False, fontsize=8)
     return ax
@@ -155,7 +156,8 @@ def plot_comparison(comparison: Comparison, columns: Sequence[str] | None = None
     ax = ax if ax is not None else new_axes((max(6.0, 1.6 * len(columns or comparison.columns)), 4.0))
     cols = list(columns) if columns is not None else list(comparison.columns)
     t = comparison.table
-    labels = [r if v == "base" else (v if t["regimen"].nunique() == 1 else f"{r} [{v}]")
+    one_regimen, one_variant = t["regimen"].nunique() == 1, t["variant"].nunique() == 1
+    labels = [r if one_variant else (v if one_regimen else f"{r} [{v}]")
               for r, v in zip(t["regimen"], t["variant"], strict=True)]
     width = 0.8 / max(len(t), 1)
     pos = np.arange(len(cols))
@@ -165,7 +167,7 @@ def plot_comparison(comparison: Comparison, columns: Sequence[str] | None = None
     ax.set_xticks(pos, [c + (f"\n({units[c]})" if units.get(c) not in (None, "", "1") else "") for c in cols],
                   rotation=20, ha="right", fontsize=8)
     ax.axhline(0, color="0.4", lw=0.8)
-    ax.legend(frameon=False, fontsize=8)
+    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.grid(True, axis="y", alpha=0.3)
     return ax
 

@@ -279,7 +279,8 @@ def compare_variants(
     """The same regimen on several model variants; the first variant is the reference.
 
     With ``rebound_output`` the table also has ``rebound_<out>`` (peak fold of
-    baseline), ``rebound_time_<out>`` and ``rebound_excess_<out>`` (fold − 1),
+    baseline), ``rebound_time_<out>`` (NaN where the readout never leaves its
+    baseline by more than 1e-6) and ``rebound_excess_<out>`` (fold − 1),
     and ``rebound_remaining_<out>``: each variant's excess as a fraction of the
     reference's, so ``1 - rebound_remaining`` is the part of the rebound a
     variant removes.
@@ -313,6 +314,9 @@ def compare_variants(
     excess = t[peak] - 1.0
     ref_excess = float(excess.iloc[0])
     t[f"rebound_excess_{rebound_output}"] = excess
+    # a flat curve has no peak: its argmax is solver noise, not a rebound time
+    flat = excess.abs() <= 1e-6
+    t.loc[flat, f"rebound_time_{rebound_output}"] = np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         t[f"rebound_remaining_{rebound_output}"] = excess / ref_excess if ref_excess != 0 else np.nan
     units[f"rebound_excess_{rebound_output}"] = "1"
