@@ -94,7 +94,7 @@ def test_same_seed_same_sweep(compile_ok):
     assert not np.allclose(a["max_drug_central"], c["max_drug_central"])
 
 
-def test_grid_sweep_becomes_a_labelled_array(compile_ok):
+def test_grid_sweep_becomes_a_labelled_array(compile_ok, tmp_path):
     compiled = compile_ok("pk_oral_1cpt")
     space = ParameterSpace([Values("CL", [5, 10, 20]), Values("ka", [0.5, 2])])
     reg = {"10 mg": mt.Regimen.single(mt.Dose("testdrug", "10 mg")),
@@ -107,6 +107,22 @@ def test_grid_sweep_becomes_a_labelled_array(compile_ok):
     assert float(ds["cmax"].sel(regimen="20 mg", variant="base", CL=10, ka=2)) == row["cmax"].iloc[0]
     long = result.long()
     assert set(long.columns) >= {"metric", "value", "unit"} and len(long) == len(result.table)
+    import json
+
+    import pyarrow.parquet as pq
+
+    result.to_parquet(tmp_path / "grid.parquet")
+    written = pq.read_table(tmp_path / "grid.parquet")
+    assert json.loads(written.schema.metadata[b"mtorsim.units"])["cmax"] == "nM"
+    assert written.num_rows == 12
+
+
+def test_a_sweep_without_doses_or_samples(compile_ok):
+    result = sweep(compile_ok("rapalog_minimal"), metrics=[Metric.value_at("pS6K1", "1 h")],
+                   variants=[None, "frb_mutant"], t_end="1 h", n_points=3, progress=False)
+    assert result.table["regimen"].tolist() == ["none", "none"]
+    # without drug the variants do not differ (the FRB mutation only matters to the drug)
+    assert result.table["value_at_pS6K1_at_1h"].iloc[0] == pytest.approx(result.table["value_at_pS6K1_at_1h"].iloc[1])
 
 
 def test_per_drug_dose_levels_and_zero_leaves_a_drug_out():
