@@ -62,6 +62,21 @@ from .sweeps import (
 )
 from .units import Q
 
+_LAZY = {"plot_timecourse": "plotting"}  # matplotlib is imported only when a plot is made
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    if name == "plotting":
+        import importlib
+
+        return importlib.import_module(".plotting", __name__)
+    raise AttributeError(f"module 'mtorsim' has no attribute {name!r}")
+
+
 __all__ = [
     "CompileError",
     "CompiledModel",
@@ -114,6 +129,7 @@ __all__ = [
     "in_vitro_dose_response",
     "load_model",
     "local_sensitivity",
+    "plot_timecourse",
     "simulate",
     "simulate_combination",
     "sobol_sensitivity",

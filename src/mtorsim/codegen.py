@@ -27,7 +27,7 @@ import sympy
 from sympy.printing.pycode import PythonCodePrinter
 
 from . import spec
-from .network import ReactionNetwork, _differentiable
+from .network import ReactionNetwork
 
 __all__ = ["GENERATOR_VERSION", "emit_module"]
 

@@ -14,6 +14,7 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from .cache import ModelCache, cache_key, default_cache_dir, import_module_from_
 from .codegen import GENERATOR_VERSION, emit_module
 from .errors import CompileError, UnitError, UnknownNameError
 from .loading import load_model
-from .network import ReactionNetwork, build_network
+from .network import Layout, ReactionNetwork, build_network, fingerprint, layout
 from .units import parse_quantity, parse_unit, to_canonical
 
 __all__ = ["AUTO", "CompiledModel", "compile_model"]
@@ -44,7 +45,9 @@ class CompiledModel:
 
     Attributes
     ----------
+    model : Model
     network : ReactionNetwork
+        Built on first access (a warm cache load never needs the symbolic network).
     key : str
         Content hash identifying the generated code.
     rhs, jac, jac_sparse, rates, observe, derive, initial : numba dispatchers
@@ -61,7 +64,7 @@ class CompiledModel:
         Whether the generated module was found in the cache.
     """
 
-    network: ReactionNetwork
+    model: spec.Model
     key: str
     source: str
     module_path: Path
@@ -84,37 +87,42 @@ class CompiledModel:
     _base_state: NDArray[np.float64] = field(default=None, repr=False)  # type: ignore[assignment]
 
     # ------------------------------------------------------------------ names
-    @property
-    def model(self) -> spec.Model:
-        return self.network.model
+    @cached_property
+    def network(self) -> ReactionNetwork:
+        return build_network(self.model)
+
+    @cached_property
+    def layout(self) -> Layout:
+        """Names and canonical units of states, parameters and outputs."""
+        return layout(self.model)
 
     @property
     def name(self) -> str:
-        return self.network.model.name
+        return self.model.name
 
     @property
     def state_names(self) -> tuple[str, ...]:
-        return self.network.state_names
+        return self.layout.state_names
 
     @property
     def parameter_names(self) -> tuple[str, ...]:
-        return self.network.parameter_names
+        return self.layout.parameter_names
 
     @property
     def output_names(self) -> tuple[str, ...]:
-        return self.network.output_names
+        return self.layout.output_names
 
     @property
     def n_states(self) -> int:
-        return self.network.n_states
+        return len(self.layout.state_names)
 
     @property
     def n_parameters(self) -> int:
-        return self.network.n_parameters
+        return len(self.layout.parameter_names)
 
     @property
     def n_outputs(self) -> int:
-        return self.network.n_outputs
+        return len(self.layout.output_names)
 
     def _find(self, names: Sequence[str], name: str, kind: str) -> int:
         try:
@@ -175,13 +183,13 @@ class CompiledModel:
                     )
                 setters[pname] = (vname, value)
                 p[self.parameter_index(pname)] = value
-        derived = {self.network.parameter_names[j] for j, _ in self.network.derived}
+        derived = set(self.layout.derived_parameters)
         for pname, value in (values or {}).items():
             i = self.parameter_index(pname)
             if pname in derived:
                 raise ValueError(f"parameter {pname!r} is derived from other parameters; set those instead")
             p[i] = self._convert(value, self.parameter_unit(pname), f"parameters[{pname!r}]")
-        self.derive(p)
+        self.python_functions["derive"](p)  # runs once per call: no need to jit it
         return p
 
     def initial_state(
@@ -193,7 +201,7 @@ class CompiledModel:
         """
         p = self.default_parameters if p is None else np.ascontiguousarray(p, dtype=float)
         y = self._base_state.copy()
-        self.initial(p, y)
+        self.python_functions["initial"](p, y)
         for name, value in (values or {}).items():
             i = self.state_index(name)
             y[i] = self._convert(value, self.model.species[i].unit, f"initial[{name!r}]")
@@ -213,7 +221,7 @@ class CompiledModel:
     # ------------------------------------------------------------------ pickling
     def __reduce__(self) -> tuple[Any, ...]:
         root = str(self.cache_root) if self.cache_root is not None else None
-        return (_restore, (self.network.model, self.key, self.source, root))
+        return (_restore, (self.model, self.key, self.source, root))
 
 
 def _as_list(value: str | Sequence[str] | None) -> list[str]:
@@ -227,8 +235,7 @@ def _as_list(value: str | Sequence[str] | None) -> list[str]:
 def _restore(model: spec.Model, key: str, source: str, root: str | None) -> CompiledModel:
     """Unpickle: find the module by key (writing the shipped source if absent) and load it."""
     cache_root = Path(root) if root is not None and _writable(Path(root)) else default_cache_dir()
-    network = build_network(model)
-    return _load(network, key, source, ModelCache(cache_root), time.perf_counter())
+    return _load(model, key, source, ModelCache(cache_root), time.perf_counter())
 
 
 def _writable(path: Path) -> bool:
@@ -273,25 +280,26 @@ def compile_model(
     if not isinstance(model, spec.Model):
         model = load_model(model)
     t0 = time.perf_counter()
-    network = build_network(model)
-    key = cache_key(network.fingerprint())
+    key = cache_key(fingerprint(model))
     if cache_dir is None:
         cache = ModelCache(Path(tempfile.mkdtemp(prefix="mtorsim-")))
     else:
         cache = ModelCache(default_cache_dir() if cache_dir == AUTO else Path(cache_dir))
-    return _load(network, key, None, cache, t0)
+    return _load(model, key, None, cache, t0)
 
 
-def _load(network: ReactionNetwork, key: str, source: str | None, cache: ModelCache, t0: float) -> CompiledModel:
+def _load(model: spec.Model, key: str, source: str | None, cache: ModelCache, t0: float) -> CompiledModel:
     path = cache.lookup(key)
     from_cache = path is not None
+    network = None
     if path is None:
         if source is None:
             try:
+                network = build_network(model)
                 source = emit_module(network, key)
             except Exception as exc:  # sympy failures are unexpected: say where
-                raise CompileError(network.model.name, f"code generation failed: {exc}") from exc
-        path = cache.store(key, source, {"model": network.model.name, "file": network.model.file})
+                raise CompileError(model.name, f"code generation failed: {exc}") from exc
+        path = cache.store(key, source, {"model": model.name, "file": model.file})
     module_name = f"mtorsim_generated_{key[:16]}"
     try:
         module = import_module_from_path(path, module_name)
@@ -300,44 +308,39 @@ def _load(network: ReactionNetwork, key: str, source: str | None, cache: ModelCa
     except Exception as exc:
         if from_cache:  # a corrupted entry that passed the checksum (e.g. stale bytecode): rebuild once
             cache.discard(key, f"import failed: {exc}")
-            return _load(network, key, None, cache, t0)
-        raise CompileError(network.model.name, f"generated module does not import: {exc}") from exc
+            return _load(model, key, None, cache, t0)
+        raise CompileError(model.name, f"generated module does not import: {exc}") from exc
     source = path.read_text()
     python_functions = {name: getattr(module, name) for name in FUNCTION_NAMES}
     try:
         jitted = {name: numba.njit(**_JIT_OPTIONS)(fn) for name, fn in python_functions.items()}
     except Exception as exc:  # pragma: no cover - decorator creation does not compile
-        raise CompileError(network.model.name, str(exc)) from exc
+        raise CompileError(model.name, str(exc)) from exc
 
-    n, n_p = network.n_states, network.n_parameters
-    base_p = np.zeros(n_p)
-    for j, name in enumerate(network.parameter_names):
-        kind = network.model.kind_of(name)
-        if kind == "parameter":
-            value = network.model.get_parameter(name).value
-            base_p[j] = 0.0 if math.isnan(value) else value
-        else:
-            base_p[j] = network.model.get_compartment(name).size
-    base_y = np.array([s.initial for s in network.model.species], dtype=float)
+    lay = layout(model)
+    n = len(lay.state_names)
+    base_p = np.array([0.0 if math.isnan(p.value) else p.value for p in model.parameters]
+                      + [c.size for c in model.compartments], dtype=float)
+    base_y = np.array([s.initial for s in model.species], dtype=float)
 
-    # Compile (or load from numba's disk cache) the functions simulate() uses now;
-    # the others compile on first use.
+    # Compile (or load from numba's disk cache) the functions the scipy backend calls
+    # every step; the others compile on first use (derive/initial run once per
+    # simulation and are called un-jitted by CompiledModel.parameters/initial_state).
     try:
         p = base_p.copy()
-        jitted["derive"](p)
+        python_functions["derive"](p)
         y = base_y.copy()
-        jitted["initial"](p, y)
-        dy = np.zeros(n)
-        jitted["rhs"](0.0, y, p, dy)
+        python_functions["initial"](p, y)
+        jitted["rhs"](0.0, y, p, np.zeros(n))
         jitted["jac"](0.0, y, p, np.zeros((n, n)))
-        jitted["observe"](0.0, y, p, np.zeros(network.n_outputs))
+        jitted["observe"](0.0, y, p, np.zeros(len(lay.output_names)))
     except Exception as exc:
-        raise CompileError(network.model.name, f"numba could not compile the generated code: {exc}",
+        raise CompileError(model.name, f"numba could not compile the generated code: {exc}",
                            f"generated module: {path}") from exc
     p.setflags(write=False)
     y.setflags(write=False)
-    return CompiledModel(
-        network=network,
+    compiled = CompiledModel(
+        model=model,
         key=key,
         source=source,
         module_path=path,
@@ -353,4 +356,7 @@ def _load(network: ReactionNetwork, key: str, source: str | None, cache: ModelCa
         _base_state=base_y,
         **jitted,
     )
+    if network is not None:  # built for code generation: keep it rather than rebuild on demand
+        compiled.__dict__["network"] = network
+    return compiled
 

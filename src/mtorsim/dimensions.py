@@ -25,7 +25,8 @@ _BOOL = object()  # unit of a condition
 
 
 class DimensionIssue(Exception):
-    """Raised by :func:`unit_of`: ``kind`` is ``"mismatch"`` or ``"argument"``."""
+    """Raised by :func:`unit_of`: ``kind`` is ``"mismatch"``, ``"argument"``, or ``"unknown"``
+    (a name whose own definition failed, already reported elsewhere)."""
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
@@ -86,7 +87,7 @@ def _walk(e: sympy.Basic, units: Mapping, values: Mapping) -> object:
         try:
             return units[e]
         except KeyError:
-            raise DimensionIssue("mismatch", f"no unit known for '{e}'") from None
+            raise DimensionIssue("unknown", f"no unit known for '{e}'") from None
     if e.is_Number or e in (sympy.pi, sympy.E, sympy.oo, -sympy.oo):
         return _ANY if e == 0 else _DIMENSIONLESS
     if isinstance(e, sympy.Add):

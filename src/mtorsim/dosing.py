@@ -328,6 +328,14 @@ class Regimen:
     ) -> DosingPlan:
         """Translate into a :class:`DosingPlan` for ``compiled``.
 
+        Parameters
+        ----------
+        compiled : CompiledModel
+        body_weight : mass, optional
+            For per-weight doses (``"70 kg"``, ``"25 g"``; plain numbers are kg).
+        body_surface_area : area, optional
+            For per-area doses (``"1.8 m^2"``; plain numbers are m^2).
+
         Raises
         ------
         ScheduleError
@@ -425,8 +433,9 @@ def _amount_nmol(dose: Dose, molar_mass: float, body_weight: float | None, bsa: 
 
 def _lower(regimen: Regimen, compiled: CompiledModel, body_weight: Any, bsa: Any) -> DosingPlan:
     model = compiled.model
-    bw = None if body_weight is None else _checked(body_weight, MASS, "body_weight")
-    area = None if bsa is None else _checked(bsa, _AREA, "body_surface_area")
+    # plain numbers are read in clinical units (kg, m^2), never as canonical mg / dm^2
+    bw = None if body_weight is None else _checked(body_weight, MASS, "body_weight", "kg")
+    area = None if bsa is None else _checked(bsa, _AREA, "body_surface_area", "m^2")
     events: list[tuple[float, int, int, int, float, int, int, str]] = []
     # infusion / medium intervals per parameter: (start, end, value, label)
     intervals: dict[int, list[tuple[float, float, float, str]]] = {}
@@ -492,9 +501,9 @@ def _lower(regimen: Regimen, compiled: CompiledModel, body_weight: Any, bsa: Any
     )
 
 
-def _checked(value: Any, dimension: Any, argument: str) -> float:
+def _checked(value: Any, dimension: Any, argument: str, default_unit: str | None = None) -> float:
     try:
-        return convert(value, dimension, argument=argument)
+        return convert(value, dimension, argument=argument, default_unit=default_unit)
     except UnitError as exc:
         raise ScheduleError(argument, str(exc)) from None
 

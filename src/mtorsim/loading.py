@@ -19,7 +19,7 @@ from .validation import validate_model
 __all__ = ["BUNDLED_MODEL", "bundled_model_path", "bundled_models", "check_model", "load_model"]
 
 #: The model that ships with mtorsim and that the CLI uses when no model is given.
-BUNDLED_MODEL = "rapalog_minimal"
+BUNDLED_MODEL = "pi3k_akt_mtor"
 
 _SBML_SUFFIXES = (".xml", ".sbml")
 

@@ -9,6 +9,7 @@ needs is available symbolically (``*_expr`` methods, after ModelingToolkit's
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from . import spec
 from .units import CONCENTRATION, canonical_unit_text, parse_unit
 from .validation import topological_order
 
-__all__ = ["ConservationLaw", "ReactionNetwork", "build_network"]
+__all__ = ["ConservationLaw", "Layout", "ReactionNetwork", "build_network", "fingerprint", "layout"]
 
 
 @dataclass(frozen=True)
@@ -181,32 +182,54 @@ class ReactionNetwork:
         return tuple(laws)
 
     def fingerprint(self) -> str:
-        """sha256 of the canonical text of everything that shapes generated code.
+        """Content hash of everything that shapes generated code (see :func:`fingerprint`)."""
+        return fingerprint(self.model)
 
-        Parameter *values* are not part of it: they are inputs to the generated
-        functions, so changing a value never triggers a recompile.
-        """
-        h = hashlib.sha256()
 
-        def put(*items: object) -> None:
-            for item in items:
-                h.update(str(item).encode())
-                h.update(b"\x00")
+#: Fields of model elements that never shape generated code: values (inputs at run time),
+#: documentation, positions, and sections only used before or after integration.  Every
+#: other field is hashed, so a new kind of model element is part of the key by default.
+_NOT_CODE = frozenset({
+    "loc", "rate_loc", "expr_loc", "description", "source", "file", "version", "text", "rate_text",
+    "value", "initial", "size", "variants", "drugs", "start",
+})
 
-        put("states", *self.state_names, "params", *self.parameter_names, "outputs", *self.output_names)
-        for j, terms in enumerate(self.flux_factors):
-            put("flux", j, *(f"{i}:{sympy.srepr(f)}" for i, f in terms))
-        for v in self.rates:
-            put("rate", sympy.srepr(v))
-        for i, e in self.rate_rules:
-            put("rr", i, sympy.srepr(e))
-        for e in self.outputs:
-            put("out", sympy.srepr(e))
-        for i, e in self.derived:
-            put("derived", i, sympy.srepr(e))
-        for i, e in self.initial_exprs:
-            put("init", i, sympy.srepr(e))
-        return h.hexdigest()
+
+def fingerprint(model: spec.Model) -> str:
+    """sha256 of the canonical text of everything in ``model`` that shapes generated code.
+
+    Parameter values, initial values and compartment sizes are not part of it: they are
+    inputs to the generated functions, so changing one never triggers a recompile.  It is
+    computed from the model directly (no network assembly), so a warm cache lookup is cheap.
+    """
+    h = hashlib.sha256()
+
+    def put(obj: object) -> None:
+        if isinstance(obj, sympy.Basic):
+            h.update(b"S" + sympy.srepr(obj).encode())
+        elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            h.update(b"D" + type(obj).__name__.encode())
+            for f in dataclasses.fields(obj):
+                if f.name not in _NOT_CODE:
+                    h.update(f.name.encode())
+                    put(getattr(obj, f.name))
+        elif isinstance(obj, (tuple, list)):
+            h.update(b"L%d" % len(obj))
+            for item in obj:
+                put(item)
+        elif isinstance(obj, Mapping):
+            h.update(b"M%d" % len(obj))
+            for key in sorted(obj, key=repr):
+                put(key)
+                put(obj[key])
+        elif isinstance(obj, float):
+            h.update(b"F" + repr(obj).encode())
+        else:
+            h.update(b"V" + repr(obj).encode())
+        h.update(b"\x00")
+
+    put(model)
+    return h.hexdigest()
 
 
 def _prefer_nonnegative(vectors: list[NDArray[np.float64]]) -> list[NDArray[np.float64]]:
@@ -248,17 +271,54 @@ def _canonical_text(unit: str) -> str:
     return canonical_unit_text(parse_unit(unit or "dimensionless").dimensionality)
 
 
+@dataclass(frozen=True)
+class Layout:
+    """The ordering of ``y``, ``p`` and outputs, with canonical units: cheap, no sympy work."""
+
+    state_names: tuple[str, ...]
+    parameter_names: tuple[str, ...]
+    output_names: tuple[str, ...]
+    state_units: tuple[str, ...]
+    parameter_units: tuple[str, ...]
+    output_units: tuple[str, ...]
+    state_weights: tuple[float, ...]
+    derived_parameters: tuple[str, ...]
+    n_assignments: int
+
+
+def layout(model: spec.Model) -> Layout:
+    """Names, units and conservation weights in the order the generated code uses."""
+    compartments = {c.name: c for c in model.compartments}
+    weights = []
+    for s in model.species:
+        if parse_unit(s.unit).dimensionality == CONCENTRATION and s.compartment is not None:
+            weights.append(compartments[s.compartment].size)
+        else:
+            weights.append(1.0)
+    return Layout(
+        state_names=tuple(s.name for s in model.species),
+        parameter_names=tuple(p.name for p in model.parameters) + tuple(c.name for c in model.compartments),
+        output_names=tuple(a.name for a in model.assignments) + tuple(o.name for o in model.observables),
+        state_units=tuple(_canonical_text(s.unit) for s in model.species),
+        parameter_units=tuple(_canonical_text(p.unit) for p in model.parameters) + ("L",) * len(model.compartments),
+        # values are canonical everywhere except observables, scaled into their declared unit
+        output_units=tuple(_canonical_text(a.unit) for a in model.assignments) + tuple(o.unit for o in model.observables),
+        state_weights=tuple(weights),
+        derived_parameters=tuple(p.name for p in model.parameters if p.derived),
+        n_assignments=len(model.assignments),
+    )
+
+
 def build_network(model: spec.Model) -> ReactionNetwork:
     """Order the model's symbols and assemble ``S``, ``v`` and outputs.
 
     Pure: returns a new object and leaves ``model`` untouched.
     """
-    state_names = tuple(s.name for s in model.species)
-    parameter_names = tuple(p.name for p in model.parameters) + tuple(c.name for c in model.compartments)
+    lay = layout(model)
+    state_names, parameter_names = lay.state_names, lay.parameter_names
     state_index = {n: i for i, n in enumerate(state_names)}
     param_index = {n: i for i, n in enumerate(parameter_names)}
     species = {s.name: s for s in model.species}
-    compartments = {c.name: c for c in model.compartments}
 
     # Substitute assignment rules (in dependency order) into everything else.
     by_name = {a.name: a for a in model.assignments}
@@ -294,27 +354,17 @@ def build_network(model: spec.Model) -> ReactionNetwork:
     rate_rules = tuple((state_index[rr.target], sub(rr.expr)) for rr in model.rate_rules)
     outputs = [sub(spec.symbol(a.name)) for a in model.assignments]
     outputs += [sub(o.expr) * sympy.Float(o.scale) if o.scale != 1.0 else sub(o.expr) for o in model.observables]
-    output_names = tuple(a.name for a in model.assignments) + tuple(o.name for o in model.observables)
-    # values are canonical everywhere except observables, which were scaled into their declared unit
-    output_units = tuple(_canonical_text(a.unit) for a in model.assignments) + tuple(o.unit for o in model.observables)
 
     derived_params = {p.name: p for p in model.parameters if p.derived}
     dorder, _ = topological_order({n: {s.name for s in p.expr.free_symbols} for n, p in derived_params.items()})
     derived = tuple((param_index[name], derived_params[name].expr) for name in dorder)
     initial_exprs = tuple((state_index[s.name], s.initial_expr) for s in model.species if s.initial_expr is not None)
 
-    weights = []
-    for s in model.species:
-        if parse_unit(s.unit).dimensionality == CONCENTRATION and s.compartment is not None:
-            weights.append(compartments[s.compartment].size)
-        else:
-            weights.append(1.0)
-
     return ReactionNetwork(
         model=model,
         state_names=state_names,
         parameter_names=parameter_names,
-        output_names=output_names,
+        output_names=lay.output_names,
         stoichiometry=S,
         rates=tuple(rates),
         flux_factors=tuple(flux_factors),
@@ -322,8 +372,8 @@ def build_network(model: spec.Model) -> ReactionNetwork:
         outputs=tuple(outputs),
         derived=derived,
         initial_exprs=initial_exprs,
-        state_units=tuple(_canonical_text(s.unit) for s in model.species),
-        output_units=output_units,
-        parameter_units=tuple(_canonical_text(p.unit) for p in model.parameters) + ("L",) * len(model.compartments),
-        state_weights=tuple(weights),
+        state_units=lay.state_units,
+        output_units=lay.output_units,
+        parameter_units=lay.parameter_units,
+        state_weights=lay.state_weights,
     )

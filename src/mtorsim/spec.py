@@ -148,6 +148,8 @@ class Reaction:
     basis: RateBasis = RateBasis.SPECIES
     description: str = ""
     loc: SourceLocation = field(default_factory=SourceLocation, compare=False)
+    #: where the rate expression itself starts (for diagnostics about the rate)
+    rate_loc: SourceLocation | None = field(default=None, compare=False)
 
     def stoichiometry(self) -> dict[str, float]:
         """Net stoichiometric coefficient of every participating species."""
@@ -169,6 +171,7 @@ class AssignmentRule:
     unit: str = ""
     description: str = ""
     loc: SourceLocation = field(default_factory=SourceLocation, compare=False)
+    expr_loc: SourceLocation | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,7 @@ class RateRule:
     expr: sympy.Expr
     text: str = ""
     loc: SourceLocation = field(default_factory=SourceLocation, compare=False)
+    expr_loc: SourceLocation | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -192,6 +196,7 @@ class Observable:
     scale: float = 1.0
     description: str = ""
     loc: SourceLocation = field(default_factory=SourceLocation, compare=False)
+    expr_loc: SourceLocation | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

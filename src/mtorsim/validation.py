@@ -86,7 +86,7 @@ class _Validator:
         self.units: dict[sympy.Symbol, pint.Unit] = {spec.TIME: _HOUR}
         self.values: dict[sympy.Symbol, float] = {}
 
-    def add(self, code: str, message: str, loc: SourceLocation, hint: str | None = None) -> None:
+    def add(self, code: str, message: str, loc: SourceLocation, hint: str) -> None:
         line = self.lines[loc.line - 1] if loc.line and 0 < loc.line <= len(self.lines) else None
         self.diagnostics.append(Diagnostic(code, message, loc, line, hint))
 
@@ -115,6 +115,8 @@ class _Validator:
         try:
             return unit_of(expr, self.units, self.values)
         except DimensionIssue as issue:
+            if issue.kind == "unknown":  # the name's own definition failed and was reported
+                return None
             code = "E210" if issue.kind == "argument" else "E203"
             self.add(code, f"{where}: {issue.message}", loc, self.factors(expr))
             return None
@@ -134,7 +136,8 @@ class _Validator:
         self.rate_rules(reactions)
         observables = self.observables()
         self.drugs(species, params)
-        self.usage(params)
+        if not any(d.severity.value == "error" for d in self.parsed.diagnostics + self.diagnostics):
+            self.usage(params)  # unused-name warnings only make sense once everything parsed
         return dataclasses.replace(
             m,
             parameters=tuple(params),
@@ -180,7 +183,7 @@ class _Validator:
             try:
                 value = float(p.expr.subs(self.values))
             except TypeError:
-                self.add("E211", f"parameter '{name}' cannot be evaluated", p.loc)
+                self.add("E211", f"parameter '{name}' cannot be evaluated", p.loc, "its expression may use only numbers and other parameters")
                 continue
             sym = spec.symbol(name)
             self.units[sym] = declared
@@ -210,12 +213,12 @@ class _Validator:
             try:
                 value = float(s.initial_expr.subs(self.values))
             except TypeError:
-                self.add("E211", f"{where} cannot be evaluated from parameters", s.loc)
+                self.add("E211", f"{where} cannot be evaluated from parameters", s.loc, "an initial value may use only parameters and compartments")
                 out.append(s)
                 continue
             value = float(Quantity(value, canonical_unit(u.dimensionality)).to(canonical_unit(declared.dimensionality)).magnitude)
             if value < 0:
-                self.add("E206", f"{where} evaluates to a negative number ({value:g})", s.loc)
+                self.add("E206", f"{where} evaluates to a negative number ({value:g})", s.loc, "check the parameters in the expression; initial values cannot be negative")
             out.append(dataclasses.replace(s, initial=value))
         return out
 
@@ -233,7 +236,7 @@ class _Validator:
             a = by_name[name]
             if name in cyclic:
                 continue
-            u = self.unit_of(a.expr, f"assignment '{name}'", a.loc)
+            u = self.unit_of(a.expr, f"assignment '{name}'", a.expr_loc or a.loc)
             if u is None:
                 continue
             if a.unit:
@@ -255,7 +258,7 @@ class _Validator:
                 out.append(r)
                 continue
             where = f"rate of reaction '{r.name}'"
-            u = self.unit_of(r.rate, where, r.loc)
+            u = self.unit_of(r.rate, where, r.rate_loc or r.loc)
             if u is None:
                 out.append(r)
                 continue
@@ -276,7 +279,7 @@ class _Validator:
             compartments = {s.compartment for s in concs}
             if len(compartments) > 1:
                 self.add("E203", f"{where} is a concentration rate, but the species live in different compartments "
-                         f"({', '.join(sorted(str(c) for c in compartments))})", r.loc,
+                         f"({', '.join(sorted(str(c) for c in compartments))})", r.rate_loc or r.loc,
                          "write the rate as an amount per time (multiply by the compartment volume), "
                          "so each species receives it divided by its own volume")
                 return None
@@ -294,7 +297,7 @@ class _Validator:
             "E203",
             f"{where} has units {format_unit(u)}, expected {expected} (species unit / time)"
             + (" or an amount per time" if all(d in (CONCENTRATION, AMOUNT) for _, d in dims) else ""),
-            r.loc.shifted(0),
+            r.rate_loc or r.loc,
             self.factors(r.rate),
         )
         return None
@@ -306,14 +309,14 @@ class _Validator:
         for rr in self.model.rate_rules:
             where = f"rate rule for '{rr.target}'"
             if rr.target in seen:
-                self.add("E202", f"{where} is given twice", rr.loc)
+                self.add("E202", f"{where} is given twice", rr.loc, "keep one rate rule per species")
             seen.add(rr.target)
             if rr.target in changed:
                 self.add("E211", f"{where}: the species is also changed by reactions", rr.loc,
                          "a species follows either reactions or one rate rule, not both")
             if _broken(rr.expr):
                 continue
-            u = self.unit_of(rr.expr, where, rr.loc)
+            u = self.unit_of(rr.expr, where, rr.expr_loc or rr.loc)
             s = species.get(rr.target)
             if u is None or s is None:
                 continue
@@ -328,7 +331,7 @@ class _Validator:
             if _broken(o.expr):
                 out.append(o)
                 continue
-            u = self.unit_of(o.expr, f"observable '{o.name}'", o.loc)
+            u = self.unit_of(o.expr, f"observable '{o.name}'", o.expr_loc or o.loc)
             if u is None:
                 out.append(o)
                 continue
@@ -360,33 +363,33 @@ class _Validator:
                         continue
                     p = pp.get(target.parameter)
                     if p is None:
-                        self.add("E201", f"{where}: parameter '{target.parameter}' is not declared", target.loc)
+                        self.add("E201", f"{where}: parameter '{target.parameter}' is not declared", target.loc, "declare it under parameters, e.g. {value: 0 nmol/h, source: ...}")
                         continue
                     dim = self.unit(p.unit).dimensionality
                     want = AMOUNT / TIME if route is spec.Route.INFUSION else CONCENTRATION
                     if dim != want and not (route is spec.Route.INFUSION and dim == CONCENTRATION / TIME):
                         self.add("E203", f"{where}: parameter '{p.name}' is in {p.unit}, expected "
                                  + ("an amount per time (e.g. nmol/h)" if route is spec.Route.INFUSION else "a concentration (e.g. nM)"),
-                                 target.loc)
+                                 target.loc, "change the unit of that parameter")
                 else:
                     if target.species is None or target.parameter is not None:
-                        self.add("E301", f"{where} must name a 'species' that receives the dose", target.loc)
+                        self.add("E301", f"{where} must name a 'species' that receives the dose", target.loc, "oral, iv, ip and sc doses enter a species: {species: drug_gut}")
                         continue
                     s = sp.get(target.species)
                     if s is None:
-                        self.add("E201", f"{where}: species '{target.species}' is not declared", target.loc)
+                        self.add("E201", f"{where}: species '{target.species}' is not declared", target.loc, "declare it under species (an amount, e.g. initial: 0 nmol)")
                         continue
                     dim = self.unit(s.unit).dimensionality
                     if dim not in (AMOUNT, CONCENTRATION):
-                        self.add("E203", f"{where}: species '{s.name}' is in {s.unit}; a dose needs an amount or concentration species", target.loc)
+                        self.add("E203", f"{where}: species '{s.name}' is in {s.unit}; a dose needs an amount or concentration species", target.loc, "dose into a species in nmol or nM")
                     elif dim == CONCENTRATION and s.compartment is None:
-                        self.add("E301", f"{where}: species '{s.name}' is a concentration without a compartment volume", target.loc)
+                        self.add("E301", f"{where}: species '{s.name}' is a concentration without a compartment volume", target.loc, "give the species a compartment so the dose can be divided by its volume")
                 if target.bioavailability is not None:
                     p = pp.get(target.bioavailability)
                     if p is None:
-                        self.add("E201", f"{where}: bioavailability parameter '{target.bioavailability}' is not declared", target.loc)
+                        self.add("E201", f"{where}: bioavailability parameter '{target.bioavailability}' is not declared", target.loc, "declare it under parameters, dimensionless, e.g. {value: 0.8, source: ...}")
                     elif self.unit(p.unit).dimensionality != DIMENSIONLESS:
-                        self.add("E203", f"{where}: bioavailability '{p.name}' must be dimensionless, got {p.unit}", target.loc)
+                        self.add("E203", f"{where}: bioavailability '{p.name}' must be dimensionless, got {p.unit}", target.loc, "bioavailability is a fraction (dimensionless)")
 
     def usage(self, params: list[spec.Parameter]) -> None:
         m = self.model

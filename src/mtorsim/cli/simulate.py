@@ -11,7 +11,6 @@ from ..compiled import compile_model
 from ..dosing import Dose, Regimen
 from ..integration import Method, SteadyState, simulate
 from ..loading import BUNDLED_MODEL
-from ..plotting import plot_timecourse
 from ..spec import Route
 from .app import main, number_or_text, parse_assignments, reports_errors
 
@@ -118,6 +117,8 @@ def simulate_command(model: str, t_end: str, n_points: int | None, drug: str | N
             table.to_csv(output, index=False)
             click.echo(f"wrote {output} ({len(table)} rows x {len(table.columns)} columns)", err=True)
     if plots:
+        from ..plotting import plot_timecourse  # matplotlib loads only when a figure is asked for
+
         ax = plot_timecourse(traj, list(plots), relative_to_t0=relative)
         if len(regimen):
             ax.set_title(f"{traj.model_name}: {_describe(regimen)}", fontsize=10)

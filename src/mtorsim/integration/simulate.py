@@ -149,7 +149,7 @@ def simulate(
     max_step : time, optional
         Largest step the solver may take.
     body_weight, body_surface_area : quantity, optional
-        Needed for mg/kg and mg/m² doses.
+        Needed for mg/kg and mg/m² doses (plain numbers are kg and m²).
     raise_on_failure : bool
         If False, a failed run returns a Trajectory whose ``status`` says why, with
         NaN after the failure, instead of raising.
@@ -204,7 +204,7 @@ def simulate(
 
 def _trajectory(compiled: CompiledModel, grid: NDArray[np.float64], raw: RawSolution, p: NDArray[np.float64],
                 reg: Regimen, variant: Any, method: str, stats: dict) -> Trajectory:
-    net = compiled.network
+    net = compiled.layout
     variants = () if variant is None else ((variant,) if isinstance(variant, str) else tuple(variant))
     return Trajectory(
         t=grid,
@@ -226,7 +226,7 @@ def _trajectory(compiled: CompiledModel, grid: NDArray[np.float64], raw: RawSolu
         model_name=compiled.name,
         variant=variants,
         method=method,
-        n_assignments=len(compiled.model.assignments),
+        n_assignments=net.n_assignments,
     )
 
 

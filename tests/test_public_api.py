@@ -1,0 +1,27 @@
+"""The public API changes only deliberately: this snapshot must be edited with it."""
+
+import mtorsim
+
+EXPECTED = {
+    "CompileError", "CompiledModel", "ConfigError", "ConservationLaw", "Diagnostic", "Dose", "DosingPlan",
+    "IntegrationError", "Method", "Model", "ModelError", "ModelValidationError", "MtorsimError",
+    "MtorsimWarning", "Q", "ReactionNetwork", "Regimen", "Route", "ScheduleError", "SourceLocation",
+    "Status", "SteadyState", "Trajectory", "UnitError", "UnknownNameError", "__version__", "build_network",
+    "bundled_model_path", "bundled_models", "check_model", "compile_model", "load_model", "plot_timecourse",
+    "simulate",
+}
+
+
+def test_public_names_snapshot():
+    assert set(mtorsim.__all__) == EXPECTED
+    for name in mtorsim.__all__:
+        assert hasattr(mtorsim, name), name
+
+
+def test_errors_are_also_builtins():
+    assert issubclass(mtorsim.ModelValidationError, ValueError)
+    assert issubclass(mtorsim.UnitError, ValueError)
+    assert issubclass(mtorsim.ScheduleError, ValueError)
+    assert issubclass(mtorsim.UnknownNameError, KeyError)
+    assert issubclass(mtorsim.IntegrationError, RuntimeError)
+    assert issubclass(mtorsim.CompileError, RuntimeError)
