@@ -98,4 +98,7 @@ def test_simulated_combination_of_two_model_drugs(compile_ok):
     assert result.singles[0].r > 0.99 and result.singles[1].r > 0.99
     ax = plot_isobologram(result)
     assert len(ax.lines) == 2 * len(result.table)
+    ax = plot_isobologram(result, normalized=True)
+    x, y = ax.lines[1].get_data()  # first level: coordinates sum to its CI
+    assert x[0] + y[0] == pytest.approx(result.table["ci"].iloc[0])
     plot_combination_index(result)

@@ -172,22 +172,33 @@ def plot_comparison(comparison: Comparison, columns: Sequence[str] | None = None
     return ax
 
 
-def plot_isobologram(ci: CombinationIndex, *, fa: Sequence[float] | None = None, ax: Axes | None = None) -> Axes:
+def plot_isobologram(ci: CombinationIndex, *, fa: Sequence[float] | None = None, normalized: bool = False,
+                     ax: Axes | None = None) -> Axes:
     """Isobologram: additivity lines ``(Dx1, 0)–(0, Dx2)`` and the combination's doses at each ``fa``.
 
     A combination point below its line is synergistic (CI < 1), above antagonistic.
+    ``normalized=True`` divides each dose by the single-agent dose for the same
+    effect (``d1/Dx1``, ``d2/Dx2``), so every level shares the line from (1, 0)
+    to (0, 1) and a point's coordinates sum to its CI — useful when the two
+    drugs' potencies differ by orders of magnitude.
     """
     ax = ax if ax is not None else new_axes((5.0, 5.0))
     table = ci.table if fa is None else ci.table[ci.table["fa"].isin(list(fa))]
+    if normalized:
+        ax.plot([1.0, 0.0], [0.0, 1.0], "-", color="0.3", lw=1.2, label="additivity")
     for _, row in table.iterrows():
-        line = ax.plot([row["dx1"], 0.0], [0.0, row["dx2"]], "-", lw=1.2)[0]
-        ax.plot([row["d1"]], [row["d2"]], "o", color=line.get_color(),
-                label=f"ED{100 * row['fa']:.0f}: CI = {row['ci']:.2f}")
+        label = f"ED{100 * row['fa']:.0f}: CI = {row['ci']:.2f}"
+        if normalized:
+            ax.plot([row["d1"] / row["dx1"]], [row["d2"] / row["dx2"]], "o", label=label)
+        else:
+            line = ax.plot([row["dx1"], 0.0], [0.0, row["dx2"]], "-", lw=1.2)[0]
+            ax.plot([row["d1"]], [row["d2"]], "o", color=line.get_color(), label=label)
     ax.set_xlim(left=0)
     ax.set_ylim(bottom=0)
-    ax.set_xlabel(f"{ci.drugs[0]} dose")
-    ax.set_ylabel(f"{ci.drugs[1]} dose")
-    ax.set_title("isobologram (points below a line: synergism)", fontsize=10)
+    scale = " / single-agent dose for the same effect" if normalized else " dose"
+    ax.set_xlabel(f"{ci.drugs[0]}{scale}")
+    ax.set_ylabel(f"{ci.drugs[1]}{scale}")
+    ax.set_title("isobologram (points below the line: synergism)", fontsize=10)
     ax.legend(frameon=False, fontsize=8)
     return ax
 
