@@ -4,17 +4,34 @@ The flow of a model::
 
     load_model(path) -> Model -> compile_model(model) -> CompiledModel
     Regimen / Dose  ------------------------------------> simulate(...) -> Trajectory
+    ParameterSpace, regimens, variants, doses, Metric --> sweep(...)    -> SweepResult
+    dose_response, compare_schedules, compare_variants, combination_index,
+    local_sensitivity, sobol_sensitivity: analyses built on sweep
 
 See the README for a tour and ``mtorsim --help`` for the command line.
 """
 
 from ._version import __version__
+from .analysis import (
+    combination_index,
+    combination_index_from_table,
+    compare,
+    compare_schedules,
+    compare_variants,
+    dose_response,
+    fit_hill,
+    in_vitro_dose_response,
+    local_sensitivity,
+    simulate_combination,
+    sobol_sensitivity,
+)
 from .compiled import CompiledModel, compile_model
 from .dosing import Dose, DosingPlan, Regimen
 from .errors import (
     CompileError,
     ConfigError,
     Diagnostic,
+    FitError,
     IntegrationError,
     ModelError,
     ModelValidationError,
@@ -23,14 +40,26 @@ from .errors import (
     ScheduleError,
     SourceLocation,
     Status,
+    SweepError,
     UnitError,
     UnknownNameError,
 )
 from .integration import Method, SteadyState, simulate
 from .loading import bundled_model_path, bundled_models, check_model, load_model
+from .metrics import Metric
 from .network import ConservationLaw, ReactionNetwork, build_network
 from .results import Trajectory
 from .spec import Model, Route
+from .sweeps import (
+    DoseLevels,
+    LogNormal,
+    Normal,
+    ParameterSpace,
+    SweepResult,
+    Uniform,
+    Values,
+    sweep,
+)
 from .units import Q
 
 _LAZY = {"plot_timecourse": "plotting"}  # matplotlib is imported only when a plot is made
@@ -55,14 +84,20 @@ __all__ = [
     "ConservationLaw",
     "Diagnostic",
     "Dose",
+    "DoseLevels",
     "DosingPlan",
+    "FitError",
     "IntegrationError",
+    "LogNormal",
     "Method",
+    "Metric",
     "Model",
     "ModelError",
     "ModelValidationError",
     "MtorsimError",
     "MtorsimWarning",
+    "Normal",
+    "ParameterSpace",
     "Q",
     "ReactionNetwork",
     "Regimen",
@@ -71,16 +106,32 @@ __all__ = [
     "SourceLocation",
     "Status",
     "SteadyState",
+    "SweepError",
+    "SweepResult",
     "Trajectory",
+    "Uniform",
     "UnitError",
     "UnknownNameError",
+    "Values",
     "__version__",
     "build_network",
     "bundled_model_path",
     "bundled_models",
     "check_model",
+    "combination_index",
+    "combination_index_from_table",
+    "compare",
+    "compare_schedules",
+    "compare_variants",
     "compile_model",
+    "dose_response",
+    "fit_hill",
+    "in_vitro_dose_response",
     "load_model",
+    "local_sensitivity",
     "plot_timecourse",
     "simulate",
+    "simulate_combination",
+    "sobol_sensitivity",
+    "sweep",
 ]

@@ -168,9 +168,18 @@ class Dose:
         """The same dose given at another time."""
         return Dose(self.drug, self.amount, self.route, time=time, duration=self.duration)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pint would unpickle the amount into another registry; rebuild it in ours (sweeps ship regimens)
+        amount = (float(self.amount.magnitude), str(self.amount.units))
+        return (_rebuild_dose, (self.drug, amount, self.route.value, self.time, self.duration))
+
     def __str__(self) -> str:
         extra = f" over {self.duration:g} h" if self.duration is not None else ""
         return f"{self.drug} {self.amount:~P} {self.route.value}{extra} at {self.time:g} h"
+
+
+def _rebuild_dose(drug: str, amount: tuple[float, str], route: str, time: float, duration: float | None) -> Dose:
+    return Dose(drug, Quantity(amount[0], amount[1]), route, time=time, duration=duration)
 
 
 @dataclass(frozen=True)

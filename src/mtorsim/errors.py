@@ -24,6 +24,7 @@ __all__ = [
     "CompileError",
     "ConfigError",
     "Diagnostic",
+    "FitError",
     "IntegrationError",
     "ModelError",
     "ModelValidationError",
@@ -33,6 +34,7 @@ __all__ = [
     "Severity",
     "SourceLocation",
     "Status",
+    "SweepError",
     "UnitError",
     "UnknownNameError",
     "did_you_mean",
@@ -321,6 +323,42 @@ class ConfigError(MtorsimError, ValueError):
 
     def _format(self) -> str:
         msg = f"{self.loc}: `{self.key}`: {self.message}"
+        if self.hint:
+            msg += f"\n  hint: {self.hint}"
+        return msg
+
+
+class SweepError(MtorsimError, ValueError):
+    """A sweep, parameter space or analysis request is invalid (empty range, unknown factor, ...).
+
+    Attributes
+    ----------
+    argument : str
+        The argument or field at fault, e.g. ``"Uniform('Kd').high"``.
+    message : str
+        What is wrong.
+    hint : str
+        How to fix it.
+    """
+
+    def __init__(self, argument: str, message: str, hint: str = "") -> None:
+        super().__init__(argument=argument, message=message, hint=hint)
+
+    def _format(self) -> str:
+        msg = f"`{self.argument}`: {self.message}"
+        if self.hint:
+            msg += f"\n  hint: {self.hint}"
+        return msg
+
+
+class FitError(MtorsimError, RuntimeError):
+    """A curve fit (Hill, median-effect) could not be done or did not converge."""
+
+    def __init__(self, what: str, message: str, hint: str = "") -> None:
+        super().__init__(what=what, message=message, hint=hint)
+
+    def _format(self) -> str:
+        msg = f"fitting {self.what} failed: {self.message}"
         if self.hint:
             msg += f"\n  hint: {self.hint}"
         return msg

@@ -39,7 +39,7 @@ from numpy.typing import NDArray
 from .results import Trajectory
 from .units import TIME, convert
 
-__all__ = ["Metric", "MetricKind", "evaluate", "evaluate_all"]
+__all__ = ["Metric", "MetricKind", "evaluate", "evaluate_all", "exposure", "rebound"]
 
 
 class MetricKind(enum.IntEnum):
@@ -234,3 +234,34 @@ def evaluate(metric: Metric, traj: Trajectory) -> float:
 def evaluate_all(metrics: Sequence[Metric], traj: Trajectory) -> dict[str, float]:
     """``{metric.name: value}`` for several metrics of one trajectory."""
     return {m.name: evaluate(m, traj) for m in metrics}
+
+
+def rebound(output: str, *, start: Any = None, end: Any = None) -> tuple[Metric, Metric]:
+    """The two metrics of a rebound of ``output`` above its pre-dose baseline.
+
+    Returns ``(peak, time)``: the largest value of ``output`` divided by its
+    value at the start of the simulation (a fold of baseline; the rebound
+    magnitude is ``peak - 1``), named ``rebound_<output>``, and the time (h) of
+    that peak, named ``rebound_time_<output>``.  Both are plain :class:`Metric`
+    specs, so batch backends reduce them like any other.
+
+    Examples
+    --------
+    >>> peak, when = rebound("pAKT_S473", start="1 d")
+    >>> peak.name, when.name
+    ('rebound_pAKT_S473', 'rebound_time_pAKT_S473')
+    """
+    return (Metric.max(output, start=start, end=end, relative=True, name=f"rebound_{output}"),
+            Metric.tmax(output, start=start, end=end, name=f"rebound_time_{output}"))
+
+
+def exposure(output: str, *, start: Any = None, end: Any = None) -> tuple[Metric, Metric, Metric]:
+    """AUC, Cmax and Ctrough of a concentration ``output`` over ``[start, end]``.
+
+    Named ``auc_<output>``, ``cmax_<output>`` and ``ctrough_<output>``.  Ctrough
+    is the minimum over the window: choose the window as one dosing interval
+    (e.g. the last one, at steady state) so that it is the pre-dose trough.
+    """
+    return (Metric.auc(output, start=start, end=end, name=f"auc_{output}"),
+            Metric.max(output, start=start, end=end, name=f"cmax_{output}"),
+            Metric.min(output, start=start, end=end, name=f"ctrough_{output}"))

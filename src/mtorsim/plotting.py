@@ -9,6 +9,7 @@ so nothing global changes and no display is needed).  Save with
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -16,7 +17,21 @@ from matplotlib.figure import Figure
 
 from .results import Trajectory
 
-__all__ = ["new_axes", "plot_timecourse"]
+if TYPE_CHECKING:  # pragma: no cover
+    from .analysis import CombinationIndex, Comparison, DoseResponse, LocalSensitivity, SobolIndices
+    from .sweeps import SweepResult
+
+__all__ = [
+    "new_axes",
+    "plot_combination_index",
+    "plot_comparison",
+    "plot_dose_response",
+    "plot_isobologram",
+    "plot_sensitivity",
+    "plot_sobol",
+    "plot_sweep",
+    "plot_timecourse",
+]
 
 _TIME_SCALES = {"h": 1.0, "d": 24.0, "min": 1.0 / 60.0, "wk": 168.0}
 
@@ -94,5 +109,163 @@ def plot_timecourse(
     if title and not ax.get_title():
         ax.set_title(title)
     ax.legend(frameon=False)
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+# ----------------------------------------------------------------------------- analyses
+def plot_dose_response(dr: DoseResponse, *, ax: Axes | None = None, label: str | None = None,
+                       color: str | None = None, show_ci: bool = True) -> Axes:
+    """Simulated responses (points), the Hill fit (line) and its EC50 with interval (bar).
+
+    Concentrations are on a log axis; a zero-concentration control is drawn at
+    the left edge with an open marker.
+    """
+    ax = ax if ax is not None else new_axes()
+    t = dr.table[dr.table["status"] == "SUCCESS"]
+    x, y = t["level"].to_numpy(dtype=float), t["response"].to_numpy(dtype=float)
+    positive = x > 0
+    name = label or dr.metric.output
+    points = ax.plot(x[positive], y[positive], "o", color=color, label=f"{name} (simulated)")[0]
+    color = points.get_color()
+    if (~positive).any() and positive.any():
+        ax.plot(np.full((~positive).sum(), x[positive].min() / 3), y[~positive], "o", mfc="none", color=color,
+                label="no drug")
+    if dr.fit is not None and positive.any():
+        grid = np.geomspace(x[positive].min() / 3, x[positive].max() * 3, 200)
+        ax.plot(grid, dr.fit.predict(grid), "-", color=color, label=f"Hill fit, EC50 = {dr.fit.ec50:.3g} {dr.unit}")
+        if show_ci:
+            lo, hi = dr.fit.ci["ec50"]
+            mid = dr.fit.predict([dr.fit.ec50])[0]
+            if np.isfinite(lo) and np.isfinite(hi):
+                ax.errorbar([dr.fit.ec50], [mid], xerr=[[dr.fit.ec50 - lo], [hi - dr.fit.ec50]], fmt="s",
+                            color=color, capsize=3)
+    ax.set_xscale("log")
+    ax.set_xlabel(f"{dr.drug} {'concentration' if dr.in_vitro else 'dose'} ({dr.unit})")
+    unit = dr.response_unit
+    detail = "fraction of drug-free baseline" if dr.metric.relative else (unit if unit and unit != "1" else "")
+    ax.set_ylabel(dr.metric.name + (f" ({detail})" if detail else ""))
+    ax.grid(True, alpha=0.3, which="both")
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def plot_comparison(comparison: Comparison, columns: Sequence[str] | None = None, *,
+                    ax: Axes | None = None) -> Axes:
+    """Grouped bars: one group per column, one bar per compared row (regimen or variant)."""
+    ax = ax if ax is not None else new_axes((max(6.0, 1.6 * len(columns or comparison.columns)), 4.0))
+    cols = list(columns) if columns is not None else list(comparison.columns)
+    t = comparison.table
+    one_regimen, one_variant = t["regimen"].nunique() == 1, t["variant"].nunique() == 1
+    labels = [r if one_variant else (v if one_regimen else f"{r} [{v}]")
+              for r, v in zip(t["regimen"], t["variant"], strict=True)]
+    width = 0.8 / max(len(t), 1)
+    pos = np.arange(len(cols))
+    for i, label in enumerate(labels):
+        ax.bar(pos + (i - (len(t) - 1) / 2) * width, [float(t[c].iloc[i]) for c in cols], width, label=label)
+    units = comparison.units
+    ax.set_xticks(pos, [c + (f"\n({units[c]})" if units.get(c) not in (None, "", "1") else "") for c in cols],
+                  rotation=20, ha="right", fontsize=8)
+    ax.axhline(0, color="0.4", lw=0.8)
+    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.grid(True, axis="y", alpha=0.3)
+    return ax
+
+
+def plot_isobologram(ci: CombinationIndex, *, fa: Sequence[float] | None = None, normalized: bool = False,
+                     ax: Axes | None = None) -> Axes:
+    """Isobologram: additivity lines ``(Dx1, 0)–(0, Dx2)`` and the combination's doses at each ``fa``.
+
+    A combination point below its line is synergistic (CI < 1), above antagonistic.
+    ``normalized=True`` divides each dose by the single-agent dose for the same
+    effect (``d1/Dx1``, ``d2/Dx2``), so every level shares the line from (1, 0)
+    to (0, 1) and a point's coordinates sum to its CI — useful when the two
+    drugs' potencies differ by orders of magnitude.
+    """
+    ax = ax if ax is not None else new_axes((5.0, 5.0))
+    table = ci.table if fa is None else ci.table[ci.table["fa"].isin(list(fa))]
+    if normalized:
+        ax.plot([1.0, 0.0], [0.0, 1.0], "-", color="0.3", lw=1.2, label="additivity")
+    for _, row in table.iterrows():
+        label = f"ED{100 * row['fa']:.0f}: CI = {row['ci']:.2f}"
+        if normalized:
+            ax.plot([row["d1"] / row["dx1"]], [row["d2"] / row["dx2"]], "o", label=label)
+        else:
+            line = ax.plot([row["dx1"], 0.0], [0.0, row["dx2"]], "-", lw=1.2)[0]
+            ax.plot([row["d1"]], [row["d2"]], "o", color=line.get_color(), label=label)
+    ax.set_xlim(left=0)
+    ax.set_ylim(bottom=0)
+    scale = " / single-agent dose for the same effect" if normalized else " dose"
+    ax.set_xlabel(f"{ci.drugs[0]}{scale}")
+    ax.set_ylabel(f"{ci.drugs[1]}{scale}")
+    ax.set_title("isobologram (points below the line: synergism)", fontsize=10)
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def plot_combination_index(ci: CombinationIndex, *, ax: Axes | None = None) -> Axes:
+    """Fa–CI plot (Chou–Talalay): CI against fraction affected, with the additivity line."""
+    ax = ax if ax is not None else new_axes((6.0, 4.0))
+    grid = np.linspace(0.05, 0.95, 91)
+    curve = ci.curve(grid)
+    ax.plot(curve["fa"], curve["ci"], "-", label="median-effect fit")
+    ax.plot(ci.table["fa"], ci.table["ci"], "o", label="chosen levels")
+    if ci.points is not None:
+        ax.plot(ci.points["fa"], ci.points["ci"], "x", label="measured mixtures")
+    ax.axhline(1.0, color="0.3", lw=0.8, ls="--")
+    ax.set_xlabel("fraction affected (fa)")
+    ax.set_ylabel("combination index")
+    ax.set_yscale("log")
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def plot_sensitivity(sens: LocalSensitivity, metric: str, *, top: int = 15, ax: Axes | None = None) -> Axes:
+    """Tornado plot of normalised local sensitivities ``∂ln M/∂ln p`` for one metric."""
+    rows = sens.top(metric, top).iloc[::-1]
+    ax = ax if ax is not None else new_axes((6.0, 0.35 * len(rows) + 1.2))
+    colors = ["tab:red" if v > 0 else "tab:blue" for v in rows["sensitivity"]]
+    ax.barh(rows["parameter"], rows["sensitivity"], color=colors)
+    ax.axvline(0, color="0.3", lw=0.8)
+    ax.set_xlabel(f"∂ln({metric}) / ∂ln(parameter)")
+    ax.grid(True, axis="x", alpha=0.3)
+    return ax
+
+
+def plot_sobol(indices: SobolIndices, output: str, *, ax: Axes | None = None) -> Axes:
+    """First- and total-order Sobol indices of one output, with confidence intervals."""
+    t = indices.for_output(output)
+    ax = ax if ax is not None else new_axes((max(5.0, 0.8 * len(t) + 2), 4.0))
+    pos = np.arange(len(t))
+    ax.bar(pos - 0.2, t["S1"], 0.4, yerr=t["S1_conf"], capsize=3, label="first order S1")
+    ax.bar(pos + 0.2, t["ST"], 0.4, yerr=t["ST_conf"], capsize=3, label="total order ST")
+    ax.set_xticks(pos, t["parameter"], rotation=30, ha="right")
+    ax.set_ylabel("Sobol index")
+    ax.set_title(output, fontsize=10)
+    ax.axhline(0, color="0.3", lw=0.8)
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def plot_sweep(result: SweepResult, x: str, y: str, *, hue: str | None = "regimen", logx: bool = False,
+               ax: Axes | None = None) -> Axes:
+    """Scatter of one sweep column against another, coloured by a design column; failed points as crosses."""
+    ax = ax if ax is not None else new_axes()
+    t = result.table
+    groups = [(None, t)] if hue is None or t[hue].nunique() <= 1 else list(t.groupby(hue, sort=False))
+    for key, g in groups:
+        ok = g["status"] == "SUCCESS"
+        ax.plot(g.loc[ok, x], g.loc[ok, y], "o", ms=4, alpha=0.8, label=None if key is None else str(key))
+    failed = t["status"] != "SUCCESS"
+    if failed.any():
+        ax.plot(t.loc[failed, x], np.full(failed.sum(), np.nanmin(t[y]) if t[y].notna().any() else 0.0), "x",
+                color="0.3", label="failed")
+    units = result.units
+    ax.set_xlabel(x + (f" ({units[x]})" if units.get(x) not in (None, "", "1") else ""))
+    ax.set_ylabel(y + (f" ({units[y]})" if units.get(y) not in (None, "", "1") else ""))
+    if logx:
+        ax.set_xscale("log")
+    if len(groups) > 1 or failed.any():
+        ax.legend(frameon=False, fontsize=8)
     ax.grid(True, alpha=0.3)
     return ax

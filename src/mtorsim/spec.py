@@ -214,6 +214,10 @@ class Variant:
     def __hash__(self) -> int:
         return hash((self.name, tuple(sorted(self.overrides.items()))))
 
+    def __reduce__(self) -> tuple:
+        # mappingproxy does not pickle; rebuild from a plain dict (CompiledModel ships the Model)
+        return (Variant, (self.name, dict(self.overrides), self.description, self.loc))
+
 
 @dataclass(frozen=True)
 class DoseTarget:
@@ -248,6 +252,9 @@ class Drug:
 
     def __hash__(self) -> int:
         return hash((self.name, self.molar_mass, tuple(self.routes)))
+
+    def __reduce__(self) -> tuple:
+        return (Drug, (self.name, self.molar_mass, dict(self.routes), self.source, self.description, self.loc))
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,14 @@
 """The ``mtorsim`` command line: one module per subcommand, thin over the public API."""
 
-from . import cache, simulate, validate  # noqa: F401  (registers the subcommands)
+from . import (  # noqa: F401  (registers the subcommands)
+    cache,
+    compare_schedules,
+    dose_response,
+    sensitivity,
+    simulate,
+    sweep,
+    validate,
+)
 from .app import main
 
 __all__ = ["main"]

@@ -7,15 +7,21 @@ Exit codes: 0 success; 1 invalid model or input; 2 command-line usage error
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from .._version import __version__
 from ..errors import IntegrationError, ModelValidationError, MtorsimError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas
+    from matplotlib.figure import Figure
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -70,3 +76,59 @@ def number_or_text(value: str) -> float | str:
         return float(value)
     except ValueError:
         return value
+
+
+def write_table(table: pandas.DataFrame, path: str) -> None:
+    """Write ``table`` as CSV (``.csv``, or ``-`` for stdout) or Parquet (``.parquet``)."""
+    if path == "-":
+        table.to_csv(sys.stdout, index=False)
+        return
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.suffix.lower() in (".parquet", ".pq"):
+        table.to_parquet(target, index=False)
+    else:
+        table.to_csv(target, index=False)
+    click.echo(f"wrote {target} ({len(table)} rows x {len(table.columns)} columns)", err=True)
+
+
+def save_figure(figure: Figure, path: str) -> None:
+    """Save a figure (format from the suffix: .png, .svg, .pdf)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(target, dpi=150)
+    click.echo(f"wrote {target}", err=True)
+
+
+@contextlib.contextmanager
+def open_executor(workers: int, scheduler: str | None) -> Iterator[Any]:
+    """The executor that ``--workers``/``--scheduler`` ask for (None: this process).
+
+    ``--scheduler ADDRESS`` connects to a running Dask scheduler (``tcp://host:8786``)
+    and closes the connection afterwards.
+    """
+    from ..sweeps import DaskExecutor, ProcessExecutor
+
+    if scheduler:
+        if workers > 1:
+            raise click.UsageError("give either --workers (local processes) or --scheduler (Dask), not both")
+        from distributed import Client
+
+        client = Client(scheduler)
+        try:
+            yield DaskExecutor(client)
+        finally:
+            client.close()
+    elif workers > 1:
+        yield ProcessExecutor(workers)
+    else:
+        yield None
+
+
+def executor_options(fn: F) -> F:
+    """``--workers`` and ``--scheduler`` (where the simulations run)."""
+    fn = click.option("--scheduler", metavar="ADDRESS",
+                      help="Run on a Dask cluster, e.g. tcp://10.0.0.5:8786.")(fn)
+    fn = click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+                      help="Local worker processes.")(fn)
+    return fn

@@ -59,7 +59,7 @@ def resolve_inputs(
     compiled: CompiledModel,
     regimen: Regimen | Dose | Sequence[Dose] | None,
     *,
-    parameters: Mapping[str, Any] | None,
+    parameters: Mapping[str, Any] | NDArray[np.float64] | None,
     variant: str | Sequence[str] | None,
     body_weight: Any,
     body_surface_area: Any,
@@ -69,14 +69,33 @@ def resolve_inputs(
     If the model declares parameters named ``body_weight`` or ``body_surface_area``,
     the values given here also set them (so PK can scale with size).
     """
-    values = dict(parameters or {})
-    for name, given in (("body_weight", body_weight), ("body_surface_area", body_surface_area)):
-        if given is not None and name in compiled.parameter_names and name not in values:
-            values[name] = given
-    p = compiled.parameters(values, variant=variant)
+    if isinstance(parameters, np.ndarray):
+        p = _parameter_vector(compiled, parameters, variant)
+    else:
+        values = dict(parameters or {})
+        for name, given in (("body_weight", body_weight), ("body_surface_area", body_surface_area)):
+            if given is not None and name in compiled.parameter_names and name not in values:
+                values[name] = given
+        p = compiled.parameters(values, variant=variant)
     reg = regimen_from(regimen)
     plan = reg.lower(compiled, body_weight=body_weight, body_surface_area=body_surface_area)
     return p, plan, reg
+
+
+def _parameter_vector(
+    compiled: CompiledModel, parameters: NDArray[np.float64], variant: Any
+) -> NDArray[np.float64]:
+    """A full canonical vector given by the caller (sweeps): checked, copied, derived values refreshed."""
+    if variant is not None:
+        raise ValueError("`variant` cannot be combined with a full parameter vector: apply it when "
+                         "building the vector (CompiledModel.parameters(variant=...))")
+    p = np.array(parameters, dtype=float)
+    if p.shape != (compiled.n_parameters,):
+        raise ValueError(f"a `parameters` vector must have shape ({compiled.n_parameters},), got {p.shape}")
+    if not np.isfinite(p).all():
+        raise ValueError("a `parameters` vector must be finite")
+    compiled.derive(p)
+    return p
 
 
 def simulate(
@@ -86,7 +105,7 @@ def simulate(
     t_end: Any = None,
     t_eval: ArrayLike | None = None,
     n_points: int | None = None,
-    parameters: Mapping[str, Any] | None = None,
+    parameters: Mapping[str, Any] | NDArray[np.float64] | None = None,
     variant: str | Sequence[str] | None = None,
     initial: SteadyState | Mapping[str, Any] | ArrayLike | str | None = None,
     method: Method | str = Method.BDF,
@@ -112,8 +131,11 @@ def simulate(
         Output times in hours (sorted).  Default: ``n_points`` evenly spaced over ``[0, t_end]``.
     n_points : int, optional
         Number of output times when ``t_eval`` is not given (default 1001).
-    parameters : mapping, optional
+    parameters : mapping or ndarray, optional
         Parameter overrides; plain numbers are in the unit the model file declares.
+        Or a full canonical vector of shape ``(n_parameters,)`` (as
+        :meth:`CompiledModel.parameters` returns; derived entries are recomputed),
+        which sweeps use to avoid unit parsing per point.
     variant : str or list of str, optional
         Named variants of the model (e.g. ``"feedback_off"``).
     initial : optional
