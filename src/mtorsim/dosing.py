@@ -477,7 +477,7 @@ def _lower(regimen: Regimen, compiled: CompiledModel, body_weight: Any, bsa: Any
         events.append((dose.time, len(events), ADD_STATE, state, nmol, mul, div, label))
     for pidx, spans in intervals.items():
         spans.sort()
-        for (s0, e0, _, l0), (s1, _e1, _, l1) in zip(spans, spans[1:], strict=False):
+        for (_s0, e0, _, l0), (s1, _e1, _, l1) in zip(spans, spans[1:], strict=False):
             if s1 < e0:
                 raise ScheduleError("regimen", f"overlapping administrations: '{l0}' and '{l1}'",
                                     "an infusion (or exposure) must end before the next one of the same drug starts")
