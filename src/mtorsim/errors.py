@@ -214,6 +214,11 @@ class MtorsimError(Exception):
     def _format(self) -> str:  # pragma: no cover - every subclass overrides
         return repr(self._fields)
 
+    def _with_hint(self, msg: str) -> str:
+        """``msg`` followed by the ``hint`` field on its own line, when there is one."""
+        hint = self._fields.get("hint", "")
+        return f"{msg}\n  hint: {hint}" if hint else msg
+
     def __str__(self) -> str:
         return self._format()
 
@@ -307,10 +312,7 @@ class ScheduleError(MtorsimError, ValueError):
         super().__init__(argument=argument, message=message, hint=hint)
 
     def _format(self) -> str:
-        msg = f"`{self.argument}`: {self.message}"
-        if self.hint:
-            msg += f"\n  hint: {self.hint}"
-        return msg
+        return self._with_hint(f"`{self.argument}`: {self.message}")
 
 
 class ConfigError(MtorsimError, ValueError):
@@ -322,10 +324,7 @@ class ConfigError(MtorsimError, ValueError):
         super().__init__(key=key, message=message, loc=loc or SourceLocation(), hint=hint)
 
     def _format(self) -> str:
-        msg = f"{self.loc}: `{self.key}`: {self.message}"
-        if self.hint:
-            msg += f"\n  hint: {self.hint}"
-        return msg
+        return self._with_hint(f"{self.loc}: `{self.key}`: {self.message}")
 
 
 class SweepError(MtorsimError, ValueError):
@@ -345,10 +344,7 @@ class SweepError(MtorsimError, ValueError):
         super().__init__(argument=argument, message=message, hint=hint)
 
     def _format(self) -> str:
-        msg = f"`{self.argument}`: {self.message}"
-        if self.hint:
-            msg += f"\n  hint: {self.hint}"
-        return msg
+        return self._with_hint(f"`{self.argument}`: {self.message}")
 
 
 class FitError(MtorsimError, RuntimeError):
@@ -358,10 +354,7 @@ class FitError(MtorsimError, RuntimeError):
         super().__init__(what=what, message=message, hint=hint)
 
     def _format(self) -> str:
-        msg = f"fitting {self.what} failed: {self.message}"
-        if self.hint:
-            msg += f"\n  hint: {self.hint}"
-        return msg
+        return self._with_hint(f"fitting {self.what} failed: {self.message}")
 
 
 class CompileError(MtorsimError, RuntimeError):
@@ -371,10 +364,7 @@ class CompileError(MtorsimError, RuntimeError):
         super().__init__(model=model, message=message, hint=hint)
 
     def _format(self) -> str:
-        msg = f"compiling model {self.model!r} failed: {self.message}"
-        if self.hint:
-            msg += f"\n  hint: {self.hint}"
-        return msg
+        return self._with_hint(f"compiling model {self.model!r} failed: {self.message}")
 
 
 class IntegrationError(MtorsimError, RuntimeError):
