@@ -30,6 +30,7 @@ __all__ = [
     "ModelValidationError",
     "MtorsimError",
     "MtorsimWarning",
+    "SBMLExportError",
     "ScheduleError",
     "Severity",
     "SourceLocation",
@@ -274,6 +275,29 @@ class UnknownNameError(ModelError, KeyError):
         elif self.known:
             shown = ", ".join(self.known[:12]) + (" ..." if len(self.known) > 12 else "")
             msg += f"; known: {shown}"
+        return msg
+
+
+class SBMLExportError(ModelError):
+    """A model cannot be written as SBML, or libSBML rejects what was written.
+
+    Attributes
+    ----------
+    element : str
+        The model element (or SBML element) at fault, e.g. ``"species 'A'"``.
+    message : str
+        What is wrong.
+    hint : str
+        How to fix it.
+    """
+
+    def __init__(self, element: str, message: str, hint: str = "") -> None:
+        super().__init__(element=element, message=message, hint=hint)
+
+    def _format(self) -> str:
+        msg = f"SBML export: {self.element}: {self.message}"
+        if self.hint:
+            msg += f"\n  hint: {self.hint}"
         return msg
 
 
