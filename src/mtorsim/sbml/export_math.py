@@ -44,15 +44,18 @@ _FUNCTIONS: dict[type, int] = {
 }
 
 
-def number(value: float, units: str | None = "dimensionless") -> libsbml.ASTNode:
-    """A ``<cn>`` node; integers stay integers, ``units`` is its ``sbml:units`` (None: none)."""
+def number(value: float, units: str | None = "dimensionless", *, zero_units: bool = False) -> libsbml.ASTNode:
+    """A ``<cn>`` node; integers stay integers, ``units`` is its ``sbml:units`` (None: none).
+
+    A literal 0 fits any dimension in mtorsim and gets no units unless ``zero_units``.
+    """
     if math.isfinite(value) and float(value).is_integer() and abs(value) < 2**31:
         node = libsbml.ASTNode(libsbml.AST_INTEGER)
         node.setValue(int(value))
     else:
         node = libsbml.ASTNode(libsbml.AST_REAL)
         node.setValue(float(value))
-    if units is not None and value != 0 and math.isfinite(value):
+    if units is not None and (value != 0 or zero_units) and math.isfinite(value):
         node.setUnits(units)
     return node
 

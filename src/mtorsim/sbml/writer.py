@@ -221,7 +221,9 @@ class _Builder:
     # ------------------------------------------------------------------ document
     def build(self) -> libsbml.SBMLDocument:
         m = self.model
+        # the model id shares the namespace of species, reactions, ...: never reuse one of theirs
         model_id = self.spec.name if libsbml.SyntaxChecker.isValidSBMLSId(self.spec.name) else "model"
+        model_id = self.fresh(model_id if model_id not in self.taken else f"{model_id}_model")
         _check(m.setId(model_id), "model id")
         m.setName(self.spec.name)
         for canonical in ("h", "nmol", "L", "nM", "mg"):
@@ -465,7 +467,7 @@ class _Builder:
             now = libsbml.ASTNode(libsbml.AST_NAME_TIME)
             now.setName("time")
             cond.addChild(now)
-            cond.addChild(number(t, self.units.canonical("h")) if t != 0 else number(0.0))
+            cond.addChild(number(t, self.units.canonical("h"), zero_units=True))
             _set_math(trig, cond, f"event {ev.getId()}")
             additions: dict[int, list[libsbml.ASTNode]] = defaultdict(list)
             settings: dict[int, float] = {}
@@ -488,8 +490,8 @@ class _Builder:
             for j, value in settings.items():
                 ea = ev.createEventAssignment()
                 ea.setVariable(names[j])
-                _set_math(ea, number(value, self.units.canonical(self.compiled.parameter_unit(names[j]))),
-                          f"event {ev.getId()}")
+                unit = self.units.canonical(self.compiled.parameter_unit(names[j]))
+                _set_math(ea, number(value, unit, zero_units=True), f"event {ev.getId()}")
 
     def bolus(self, k: int, names: Sequence[str]) -> libsbml.ASTNode:
         """``amount [* bioavailability] [/ volume]`` of plan event ``k``."""
