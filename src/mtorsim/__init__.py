@@ -62,7 +62,8 @@ from .sweeps import (
 )
 from .units import Q
 
-_LAZY = {"plot_timecourse": "plotting"}  # matplotlib is imported only when a plot is made
+# matplotlib is imported only when a plot is made, libSBML only when SBML is read
+_LAZY = {"plot_timecourse": "plotting", "load_sbml": "sbml"}
 
 
 def __getattr__(name: str):
@@ -128,6 +129,7 @@ __all__ = [
     "fit_hill",
     "in_vitro_dose_response",
     "load_model",
+    "load_sbml",
     "local_sensitivity",
     "plot_timecourse",
     "simulate",

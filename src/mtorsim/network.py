@@ -210,6 +210,8 @@ def fingerprint(model: spec.Model) -> str:
         elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
             h.update(b"D" + type(obj).__name__.encode())
             for f in dataclasses.fields(obj):
+                if f.name == "events" and not obj.events:  # type: ignore[attr-defined]
+                    continue  # models without events keep the keys they had before events existed
                 if f.name not in _NOT_CODE:
                     h.update(f.name.encode())
                     put(getattr(obj, f.name))
@@ -291,7 +293,7 @@ def layout(model: spec.Model) -> Layout:
     compartments = {c.name: c for c in model.compartments}
     weights = []
     for s in model.species:
-        if parse_unit(s.unit).dimensionality == CONCENTRATION and s.compartment is not None:
+        if parse_unit(s.unit).dimensionality == CONCENTRATION and s.compartment in compartments:
             weights.append(compartments[s.compartment].size)
         else:
             weights.append(1.0)
