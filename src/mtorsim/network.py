@@ -132,6 +132,8 @@ class ReactionNetwork:
             for k, y in enumerate(self.state_symbols):
                 if y in v.free_symbols:
                     d = sympy.diff(v, y)
+                    if d.has(sympy.Derivative, sympy.DiracDelta):
+                        d = _step_derivatives_zero(d)
                     if d != 0:
                         out[(j, k)] = d
         return out
@@ -267,6 +269,15 @@ def _differentiable(expr: sympy.Expr) -> sympy.Expr:
     if expr.has(sympy.Min, sympy.Max):
         expr = expr.rewrite(sympy.Piecewise)
     return expr
+
+
+def _step_derivatives_zero(expr: sympy.Expr) -> sympy.Expr:
+    """Derivatives of step functions (``floor``, ``ceiling``, ``Heaviside``) are 0 almost everywhere."""
+    expr = expr.replace(lambda e: isinstance(e, sympy.DiracDelta), lambda e: sympy.Integer(0))
+    return expr.replace(
+        lambda e: isinstance(e, sympy.Derivative) and isinstance(e.expr, (sympy.floor, sympy.ceiling)),
+        lambda e: sympy.Integer(0),
+    )
 
 
 def _canonical_text(unit: str) -> str:

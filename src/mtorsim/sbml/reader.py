@@ -117,7 +117,7 @@ class _Reader:
     # ------------------------------------------------------------------ refusals
     def check_supported(self) -> None:
         doc, m = self.doc, self.m
-        for i in range(doc.getNumPlugins()):
+        for i in range(doc.getNumPlugins() if doc.getLevel() >= 3 else 0):
             name = doc.getPlugin(i).getPackageName()
             if name != "l3v2extendedmath" and doc.isPackageEnabled(name) and doc.getPackageRequired(name):
                 raise _Refuse(f"the document requires the SBML package '{name}'", doc,
