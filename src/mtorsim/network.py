@@ -23,7 +23,7 @@ from . import spec
 from .units import CONCENTRATION, canonical_unit_text, parse_unit
 from .validation import topological_order
 
-__all__ = ["ConservationLaw", "Layout", "ReactionNetwork", "build_network", "fingerprint", "layout"]
+__all__ = ["ConservationLaw", "EventCode", "Layout", "ReactionNetwork", "build_network", "fingerprint", "layout"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,20 @@ class ConservationLaw:
         for name, c in self.coefficients.items():
             terms.append(name if c == 1 else f"{c:g}*{name}")
         return " + ".join(terms).replace("+ -", "- ") + " = const"
+
+
+@dataclass(frozen=True)
+class EventCode:
+    """An event with assignment rules substituted and targets as state indices (for codegen)."""
+
+    trigger: sympy.Basic
+    delay: sympy.Expr | None
+    priority: sympy.Expr | None
+    targets: tuple[int, ...]
+    values: tuple[sympy.Expr, ...]
+    persistent: bool
+    initial_value: bool
+    use_values_from_trigger_time: bool
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,6 +100,7 @@ class ReactionNetwork:
     output_units: tuple[str, ...] = field(default=())
     parameter_units: tuple[str, ...] = field(default=())
     state_weights: tuple[float, ...] = field(default=())
+    events: tuple[EventCode, ...] = field(default=())
 
     # ---------------------------------------------------------------- sizes
     @property
@@ -372,6 +387,19 @@ def build_network(model: spec.Model) -> ReactionNetwork:
     dorder, _ = topological_order({n: {s.name for s in p.expr.free_symbols} for n, p in derived_params.items()})
     derived = tuple((param_index[name], derived_params[name].expr) for name in dorder)
     initial_exprs = tuple((state_index[s.name], s.initial_expr) for s in model.species if s.initial_expr is not None)
+    events = tuple(
+        EventCode(
+            trigger=sub(e.trigger),
+            delay=None if e.delay is None else sub(e.delay),
+            priority=None if e.priority is None else sub(e.priority),
+            targets=tuple(state_index[a.target] for a in e.assignments),
+            values=tuple(sub(a.expr) for a in e.assignments),
+            persistent=e.persistent,
+            initial_value=e.initial_value,
+            use_values_from_trigger_time=e.use_values_from_trigger_time,
+        )
+        for e in model.events
+    )
 
     return ReactionNetwork(
         model=model,
@@ -389,4 +417,5 @@ def build_network(model: spec.Model) -> ReactionNetwork:
         output_units=lay.output_units,
         parameter_units=lay.parameter_units,
         state_weights=lay.state_weights,
+        events=events,
     )
