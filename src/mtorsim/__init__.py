@@ -64,8 +64,8 @@ from .sweeps import (
 )
 from .units import Q
 
-# matplotlib is imported only when a plot is made, libSBML only when a model is exported
-_LAZY = {"plot_timecourse": "plotting", "export_sbml": "sbml"}
+# matplotlib is imported only when a plot is made, libSBML only when SBML is read or written
+_LAZY = {"plot_timecourse": "plotting", "export_sbml": "sbml", "load_sbml": "sbml"}
 
 
 def __getattr__(name: str):
@@ -133,6 +133,7 @@ __all__ = [
     "fit_hill",
     "in_vitro_dose_response",
     "load_model",
+    "load_sbml",
     "local_sensitivity",
     "plot_timecourse",
     "simulate",

@@ -43,7 +43,7 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- codes
-#: Stable diagnostic codes.  E1xx: file syntax and structure; E2xx: names, units and
+#: Stable diagnostic codes.  E1xx: file syntax and structure (E12x: SBML documents); E2xx: names, units and
 #: dimensions; E3xx: drugs and dosing; W4xx: numerical warnings.  Tests assert codes,
 #: never wording, so a code is never reused for a different problem.
 CODES: dict[str, str] = {
@@ -55,6 +55,8 @@ CODES: dict[str, str] = {
     "E106": "expression-syntax",
     "E107": "duplicate-key",
     "E108": "empty-section",
+    "E120": "sbml-error",
+    "E121": "sbml-unsupported",
     "E201": "undeclared-name",
     "E202": "duplicate-name",
     "E203": "unit-mismatch",

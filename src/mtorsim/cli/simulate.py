@@ -103,7 +103,8 @@ def variants_for(model, organism: str, variants: tuple[str, ...]) -> list[str]:
 @click.option("--output", type=click.Path(dir_okay=False, allow_dash=True),
               help="CSV file (first column time_h, then observables); '-' for stdout.")
 @click.option("--columns", type=click.Choice(["observables", "outputs", "all"]), default="observables",
-              show_default=True, help="Which columns the CSV holds.")
+              show_default=True, help="Which columns the CSV holds (a model without observables, "
+              "such as an SBML file, gives all states and outputs).")
 @click.option("--plot", "plots", multiple=True, metavar="NAME", help="Plot this observable or species (repeatable).")
 @click.option("-o", "--figure", type=click.Path(dir_okay=False), help="Figure file for --plot (.png, .svg, .pdf).")
 @click.option("--relative", is_flag=True, help="Plot relative to the value at t = 0.")
@@ -136,6 +137,8 @@ def simulate_command(model: str, t_end: str, n_points: int | None, drug: str | N
     traj = simulate(compiled, regimen, t_end=number_or_text(t_end), n_points=n_points, parameters=overrides,
                     variant=variant_list or None, initial=initial, method=method, rtol=rtol, atol=atol,
                     body_weight=body_weight, body_surface_area=body_surface_area)
+    if columns == "observables" and not traj.observable_names:  # e.g. SBML: states and assignments
+        columns = "all"
     table = traj.to_dataframe(columns)
     if output:
         if output == "-":
@@ -154,7 +157,7 @@ def simulate_command(model: str, t_end: str, n_points: int | None, drug: str | N
         ax.figure.savefig(figure, dpi=150)
         click.echo(f"wrote {figure}", err=True)
     if not output and not plots:
-        final = traj.to_dataframe(columns).iloc[-1]
+        final = table.iloc[-1]
         click.echo(f"# state at t = {traj.t[-1]:g} h (use --output to write the whole time course)")
         for name, value in final.items():
             if name != "time_h":
