@@ -133,17 +133,20 @@ def test_everolimus_daily_as_events_matches_mtorsim(bundled):
     assert rr["pS6K1"].min() < 0.3 * rr["pS6K1"][0]
 
 
-@pytest.mark.parametrize("regimen, readouts", [
+@pytest.mark.parametrize("regimen, readouts, settings", [
     (mt.Regimen((mt.Dose("temsirolimus", "25 mg", "iv", time="1 h", duration="30 min"),)),
-     ["temsirolimus_blood_ng_mL", "sirolimus_blood_ng_mL", "pS6K1", "pAKT_S473"]),
+     ["temsirolimus_blood_ng_mL", "sirolimus_blood_ng_mL", "pS6K1", "pAKT_S473"], {}),
     (mt.Regimen.in_vitro("everolimus", "20 nM", start="2 h", washout="26 h")
      + mt.Regimen.in_vitro("capivasertib", "1 uM"),
-     ["everolimus_tumour_nM", "pS6K1", "pAKT_S473", "pAKT_T308", "IRS1"]),
-], ids=["infusion", "medium"])
-def test_parameter_switches_as_events_match_mtorsim(bundled, regimen, readouts):
+     ["everolimus_tumour_nM", "pS6K1", "pAKT_S473", "pAKT_T308", "IRS1"], {}),
+    (mt.Regimen.repeat(mt.Dose("sirolimus", "4 mg/kg", "ip", time="3 h"), every="24 h", count=2),
+     ["sirolimus_blood_ng_mL", "sirolimus_tumour_nM", "pS6K1"], {"variant": "mouse", "body_weight": "25 g"}),
+], ids=["infusion", "medium", "mouse-ip-per-kg"])
+def test_other_routes_as_events_match_mtorsim(bundled, regimen, readouts, settings):
+    """Parameter switches (infusion on/off, medium exposure and washout) and a bioavailable i.p. bolus."""
     t = np.linspace(0.0, 48.0, 97)
-    traj = mt.simulate(bundled, regimen, t_eval=t, rtol=RTOL, atol=MT_ATOL)
-    text = mt.export_sbml(bundled, regimen=regimen)
+    traj = mt.simulate(bundled, regimen, t_eval=t, rtol=RTOL, atol=MT_ATOL, **settings)
+    text = mt.export_sbml(bundled, regimen=regimen, **settings)
     rr = run_roadrunner(text, readouts, t)
     for name in readouts:
         assert_agree(traj[name], rr[name], name)
