@@ -171,6 +171,55 @@ def test_rate_bases_and_compartment_volumes_match_mtorsim(minimal):
         assert_agree(traj[name], rr[sel], name)
 
 
+CONSTRUCTS = """
+model: {name: constructs, start: initial_values}
+compartments:
+  cyto: {size: 3 pL, source: "assumed"}
+  nucleus: {size: 0.5 pL, source: "assumed"}
+species:
+  X: {initial: 100 nM, compartment: cyto}
+  Xn: {initial: 0 nM, compartment: nucleus}
+  Y: {initial: 2 nmol}
+  B: {initial: 5 nM, compartment: cyto, boundary: true}
+  Z: {initial: 1 nM, compartment: cyto}
+  W: {initial: 0 nM, compartment: cyto}
+parameters:
+  k_in: {value: 2e-12 L/h, source: "assumed"}
+  k_out: {value: 0.3 1/h, source: "assumed"}
+  k_y: {value: 0.05 1/h, source: "assumed"}
+  K: {value: 30 nM, source: "assumed"}
+  n: {value: 2.5, source: "assumed"}
+  cap: {value: 40 nM, source: "assumed"}
+  t_on: {value: 5 h, source: "assumed"}
+  k_z: {value: 0.2 1/h, source: "assumed"}
+  k_w: {value: 5 nM/h, source: "assumed"}
+reactions:
+  import: {equation: X <-> Xn, rate: k_in * (X - Xn)}
+  export_slow: {equation: Xn -> X, rate: "k_out * min(Xn, cap) * cyto"}
+  make_y: {equation: "-> Y", rate: "k_y * Y * hill(B + X, K, n)"}
+  w_turnover: {equation: "<-> W", rate: "piecewise(k_w, time > t_on, 0) - k_y * max(W - K, 0)"}
+rate_rules:
+  Z: "k_z * (B - Z) * exp(-time / t_on)"
+observables:
+  nuclear_fraction: Xn * nucleus / (Xn * nucleus + X * cyto)
+"""
+
+
+def test_rules_boundaries_and_piecewise_time_match_mtorsim(cache_dir):
+    """Rate rules, boundary species, amounts without a compartment, min/max/hill/piecewise on time."""
+    model = load_model_text(CONSTRUCTS, "constructs")
+    compiled = mt.compile_model(model, cache_dir=cache_dir)
+    t = np.linspace(0.0, 20.0, 81)
+    traj = mt.simulate(compiled, t_eval=t, rtol=RTOL, atol=MT_ATOL)
+    text = mt.export_sbml(compiled)
+    assert not [msg for severity, _, msg in libsbml_issues(text) if severity >= libsbml.LIBSBML_SEV_ERROR]
+    species = species_selection(compiled)
+    rr = run_roadrunner(text, species + ["nuclear_fraction"], t)
+    for name, sel in zip([*compiled.state_names, "nuclear_fraction"], [*species, "nuclear_fraction"], strict=True):
+        assert_agree(traj[name], rr[sel], name)
+    assert np.ptp(traj["W"]) > 1.0 and np.ptp(traj["Z"]) > 1.0 and traj["B"][-1] == 5.0
+
+
 def test_initial_expressions_and_derived_parameters_stay_live():
     """A model that starts from its initial values keeps initial assignments; derived values follow."""
     model = load_model_text("""
