@@ -16,6 +16,17 @@ not act back on signalling); see docs/decisions.md.
 
 from .coupling import DIRECT_IC50_NM, FREE_DRUG_SPECIES, GrowthCoupling, relative_mtorc1_output
 from .lines import CellLine, cell_lines, load_cell_lines
+from .tumour import (
+    Cohort,
+    TumourModel,
+    TumourStudy,
+    caliper_measurements,
+    run_tumour_study,
+    t_over_c,
+    tgi,
+    tumour_volume,
+    virtual_cohort,
+)
 from .viability import (
     CytotoxicAgent,
     ViabilityAssay,
@@ -26,17 +37,26 @@ from .viability import (
 )
 
 __all__ = [
+    "Cohort",
     "DIRECT_IC50_NM",
     "FREE_DRUG_SPECIES",
     "CellLine",
     "CytotoxicAgent",
     "GrowthCoupling",
+    "TumourModel",
+    "TumourStudy",
     "ViabilityAssay",
+    "caliper_measurements",
     "cell_lines",
     "load_cell_lines",
     "log_growth",
     "relative_mtorc1_output",
+    "run_tumour_study",
+    "t_over_c",
+    "tgi",
+    "tumour_volume",
     "viability_assay",
     "viability_combination",
+    "virtual_cohort",
     "well_viability",
 ]
