@@ -179,3 +179,17 @@ def test_bad_inputs_name_the_argument():
         CellLine("x", 0.0)
     with pytest.raises(mt.SweepError, match="concentrations"):
         viability_assay(cell_lines("BT474"), "everolimus", [1.0])
+
+
+def test_pi3k_and_akt_inhibitors_combine_near_bliss_independence(model):
+    """In the network the rapalog's growth drive (cap translation) depends little on PI3K/AKT once mTORC1
+    is bound, so alpelisib and capivasertib add close to independently (|Bliss excess| < 0.02), and
+    capivasertib, which also blocks the feedback-driven AKT rebound, is on the synergistic side."""
+    from mtorsim.growth import bliss_excess
+
+    line = cell_lines("NCI-H661")
+    for partner, c2, low in (("alpelisib", [100.0, 200.0, 400.0], -0.02), ("capivasertib", [500.0, 1000.0, 2000.0], 0.0)):
+        _, table = viability_combination(line, "everolimus", partner, [10.0, 20.0, 40.0], c2, exposure=72.0,
+                                         model=model, fa=(0.5,))
+        excess = bliss_excess(table)["bliss_excess"]
+        assert (excess > low).all() and (excess < 0.02).all(), partner

@@ -30,6 +30,7 @@ from .tumour import (
 from .viability import (
     CytotoxicAgent,
     ViabilityAssay,
+    bliss_excess,
     log_growth,
     viability_assay,
     viability_combination,
@@ -46,6 +47,7 @@ __all__ = [
     "TumourModel",
     "TumourStudy",
     "ViabilityAssay",
+    "bliss_excess",
     "caliper_measurements",
     "cell_lines",
     "load_cell_lines",

@@ -44,7 +44,7 @@ from .lines import CellLine
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
 
-__all__ = ["CytotoxicAgent", "ViabilityAssay", "log_growth", "viability_assay", "viability_combination",
+__all__ = ["CytotoxicAgent", "ViabilityAssay", "bliss_excess", "log_growth", "viability_assay", "viability_combination",
            "well_viability"]
 
 MODEL = "pi3k_akt_mtor"
@@ -307,3 +307,22 @@ def viability_combination(
     table = pd.DataFrame(rows)
     ci = combination_index_from_table(table, fa=fa, drugs=(drug1, name2))
     return ci, table
+
+
+def bliss_excess(table: pandas.DataFrame) -> pandas.DataFrame:
+    """Bliss independence for each mixture of a :func:`viability_combination` table.
+
+    Adds ``bliss_expected`` (``V1 · V2`` from the single-agent wells at the same
+    concentrations) and ``bliss_excess`` (``bliss_expected − V_mix``: positive =
+    more effect than independent action, i.e. Bliss synergy) to the mixture rows.
+    """
+    single1 = table[(table["d2"] == 0) & (table["d1"] > 0)].set_index("d1")["viability"]
+    single2 = table[(table["d1"] == 0) & (table["d2"] > 0)].set_index("d2")["viability"]
+    mix = table[(table["d1"] > 0) & (table["d2"] > 0)].copy()
+    missing = [(a, b) for a, b in zip(mix["d1"], mix["d2"], strict=True) if a not in single1 or b not in single2]
+    if missing:
+        raise SweepError("table", f"no single-agent wells for mixtures {missing[:3]}",
+                         "each mixture's concentrations must also be given alone")
+    mix["bliss_expected"] = single1.loc[mix["d1"]].to_numpy() * single2.loc[mix["d2"]].to_numpy()
+    mix["bliss_excess"] = mix["bliss_expected"] - mix["viability"]
+    return mix.reset_index(drop=True)
