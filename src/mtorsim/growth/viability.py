@@ -176,11 +176,16 @@ class ViabilityAssay:
         return t["concentration_nM"].to_numpy(), t["viability"].to_numpy()
 
     def ic50(self, exposure: float) -> float:
-        """Absolute IC50 (nM) of the fitted curve at ``exposure``; NaN if it stays above 50 %."""
+        """Absolute IC50 (nM) of the fitted curve at ``exposure``.
+
+        NaN if the curve stays above 50 % over the tested range (no extrapolation
+        beyond the highest concentration: the assay says "IC50 > c_max").
+        """
         fit = self.fits.get(exposure)
         if fit is None:
             return math.nan
-        return fit.concentration_at(0.5)
+        ic50 = fit.concentration_at(0.5)
+        return ic50 if ic50 <= float(self.table["concentration_nM"].max()) else math.nan
 
     def interpolated_ic50(self, exposure: float) -> float:
         """First 50 % crossing of the simulated points, log-linear interpolation (NaN if none)."""
