@@ -193,3 +193,20 @@ def test_pi3k_and_akt_inhibitors_combine_near_bliss_independence(model):
                                          model=model, fa=(0.5,))
         excess = bliss_excess(table)["bliss_excess"]
         assert (excess > low).all() and (excess < 0.02).all(), partner
+
+
+def test_cell_line_file_matches_the_fit_script(model):
+    """Every 'fit: scripts/fit_growth.py' value reproduces its target IC50 within 2 % (the script's --check)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "fit_growth.py"
+    spec = importlib.util.spec_from_file_location("fit_growth", path)
+    fit_growth = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fit_growth)
+    for name, (row, parameter, exposure, target) in fit_growth.TARGETS.items():
+        line = cell_lines(name)
+        assert line.sources[parameter].startswith("fit: scripts/fit_growth.py"), name
+        assert row in line.sources[parameter] or row == "POT-05", name
+        got = fit_growth.ic50(model, line, exposure)
+        assert got == pytest.approx(target, rel=0.02), name
