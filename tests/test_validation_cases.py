@@ -215,6 +215,23 @@ def test_cpd_06_pbmc_maximal_inhibition(cases):
     check(cases, "CPD-06")
 
 
+# ----------------------------------------------------------------------------- proliferation (mtorsim.growth)
+def test_pot_01_bt474_ic50(cases):
+    check(cases, "POT-01")
+
+
+def test_pot_03_nci_h460_ic50(cases):
+    check(cases, "POT-03")
+
+
+def test_pot_04_nci_h661_ic50(cases):
+    check(cases, "POT-04")
+
+
+def test_pot_05_renal_ic50_falls_with_exposure(cases):
+    check(cases, "POT-05")
+
+
 # ----------------------------------------------------------------------------- the committed report
 def _verdicts(markdown: str) -> dict[str, str]:
     rows = [line.split("|") for line in markdown.splitlines() if line.startswith("| ") and not line.startswith("| id ")]

@@ -8,7 +8,7 @@ so nothing global changes and no display is needed).  Save with
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,7 +18,10 @@ from matplotlib.figure import Figure
 from .results import Trajectory
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas
+
     from .analysis import CombinationIndex, Comparison, DoseResponse, LocalSensitivity, SobolIndices
+    from .growth import TumourStudy, ViabilityAssay
     from .sweeps import SweepResult
 
 __all__ = [
@@ -26,11 +29,15 @@ __all__ = [
     "plot_combination_index",
     "plot_comparison",
     "plot_dose_response",
+    "plot_heatmap",
     "plot_isobologram",
+    "plot_schedules",
     "plot_sensitivity",
     "plot_sobol",
     "plot_sweep",
     "plot_timecourse",
+    "plot_tumour_growth",
+    "plot_viability",
 ]
 
 _TIME_SCALES = {"h": 1.0, "d": 24.0, "min": 1.0 / 60.0, "wk": 168.0}
@@ -268,4 +275,139 @@ def plot_sweep(result: SweepResult, x: str, y: str, *, hue: str | None = "regime
     if len(groups) > 1 or failed.any():
         ax.legend(frameon=False, fontsize=8)
     ax.grid(True, alpha=0.3)
+    return ax
+
+
+# ----------------------------------------------------------------------------- schedules, growth, sweeps
+def plot_schedules(
+    trajectories: Mapping[str, Trajectory],
+    name: str,
+    *,
+    ax: Axes | None = None,
+    relative_to_t0: bool = False,
+    time_unit: str | None = None,
+    dose_markers: bool = True,
+) -> Axes:
+    """One output of several runs (e.g. daily vs weekly) on one Axes, each run's doses marked in its colour.
+
+    Call it once per Axes of a grid to build schedule-comparison panels (PK, p-S6K1, p-S6, ...).
+    """
+    ax = ax if ax is not None else new_axes()
+    runs = list(trajectories.items())
+    if not runs:
+        raise ValueError("`trajectories` is empty")
+    unit = _time_unit(runs[0][1].t, time_unit)
+    scale = _TIME_SCALES[unit]
+    transform = ax.get_xaxis_transform()
+    for k, (label, traj) in enumerate(runs):
+        y = np.asarray(traj[name], dtype=float)
+        if relative_to_t0:
+            y = y / y[0] if y[0] != 0 else np.full_like(y, np.nan)
+        line = ax.plot(traj.t / scale, y, label=label)[0]
+        if dose_markers and len(traj.dose_times):
+            ax.scatter(traj.dose_times / scale, np.full(len(traj.dose_times), 1.0 + 0.035 * k), marker="v", s=14,
+                       color=line.get_color(), transform=transform, clip_on=False, zorder=3)
+    u = runs[0][1].unit(name)
+    ax.set_ylabel(f"{name} ({'relative to t=0' if relative_to_t0 else (u if u not in ('', '1') else 'fraction')})")
+    ax.set_xlabel(f"time ({unit})")
+    ax.grid(True, alpha=0.3)
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def plot_viability(assay: ViabilityAssay, *, exposures: Sequence[float] | None = None, ax: Axes | None = None,
+                   show_ic50: bool = True) -> Axes:
+    """Viability (fraction of vehicle) against concentration per exposure: points, Hill fits, IC50 marked.
+
+    The IC50 is the absolute one (fitted curve at 50 %), drawn as a dotted drop line;
+    an exposure whose curve stays above 50 % says so in the legend.
+    """
+    ax = ax if ax is not None else new_axes((6.5, 4.2))
+    for e in exposures if exposures is not None else assay.exposures:
+        c, v = assay.viability(e)
+        keep = c > 0
+        pts = ax.plot(c[keep], v[keep], "o", ms=4)[0]
+        color = pts.get_color()
+        fit = assay.fits.get(e)
+        ic50 = assay.ic50(e)
+        text = f"IC50 {ic50:.3g} nM" if np.isfinite(ic50) else f"IC50 > {c.max():.3g} nM"
+        if fit is not None:
+            grid = np.geomspace(c[keep].min(), c[keep].max(), 200)
+            ax.plot(grid, fit.predict(grid), "-", color=color, label=f"{e:g} h: {text}")
+        else:
+            pts.set_label(f"{e:g} h: {text}")
+        if show_ic50 and np.isfinite(ic50):
+            ax.plot([ic50, ic50], [0.0, 0.5], ":", color=color)
+            ax.plot([ic50], [0.5], "D", color=color, ms=6)
+    ax.axhline(0.5, color="0.5", lw=0.8, ls="--")
+    ax.set_xscale("log")
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel(f"{assay.drug} (nM, nominal medium)")
+    ax.set_ylabel("viability (fraction of vehicle)")
+    ax.set_title(f"{assay.line.name}: drug from 24 h after seeding", fontsize=10)
+    ax.grid(True, alpha=0.3, which="both")
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def plot_tumour_growth(study: TumourStudy, *, arms: Sequence[str] | None = None, band: str = "sd",
+                       calipers: bool = False, seed: int | None = 0, ax: Axes | None = None) -> Axes:
+    """Mean tumour volume per arm against days with an error band (``"sd"``, ``"sem"`` or ``"range"``).
+
+    ``calipers=True`` overlays synthetic caliper means (twice weekly) with their SEM.
+    """
+    if band not in ("sd", "sem", "range"):
+        raise ValueError(f"`band` must be 'sd', 'sem' or 'range', got {band!r}")
+    ax = ax if ax is not None else new_axes((6.5, 4.2))
+    days = study.t / 24.0
+    for arm in arms if arms is not None else list(study.volumes):
+        vol = study.volumes[arm]
+        mean = vol.mean(axis=0)
+        if band == "range":
+            lo, hi = vol.min(axis=0), vol.max(axis=0)
+        else:
+            spread = vol.std(axis=0, ddof=1) if len(vol) > 1 else np.zeros_like(mean)
+            if band == "sem":
+                spread = spread / np.sqrt(len(vol))
+            lo, hi = mean - spread, mean + spread
+        line = ax.plot(days, mean, label=f"{arm} (n = {len(vol)})")[0]
+        ax.fill_between(days, lo, hi, color=line.get_color(), alpha=0.2, lw=0)
+        if calipers:
+            cal = study.calipers(arm, seed=seed).groupby("day")["volume_mm3"]
+            ax.errorbar(cal.mean().index, cal.mean(), yerr=cal.sem(), fmt="o", ms=3, color=line.get_color(),
+                        capsize=2)
+    ax.set_xlabel("days from the first dose")
+    ax.set_ylabel("tumour volume (mm³)")
+    ax.grid(True, alpha=0.3)
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def plot_heatmap(table: pandas.DataFrame, x: str, y: str, value: str, *, ax: Axes | None = None,
+                 logx: bool = False, logy: bool = False, cmap: str = "viridis", label: str | None = None) -> Axes:
+    """Heatmap of ``value`` over a grid of ``x`` × ``y`` (e.g. a two-factor sweep table), with a colour bar.
+
+    Rows sharing an ``(x, y)`` pair are averaged.
+    """
+    ax = ax if ax is not None else new_axes((6.0, 4.5))
+    grid = table.pivot_table(index=y, columns=x, values=value, aggfunc="mean").sort_index().sort_index(axis=1)
+    xs, ys = grid.columns.to_numpy(dtype=float), grid.index.to_numpy(dtype=float)
+
+    def edges(v: np.ndarray, log: bool) -> np.ndarray:
+        w = np.log10(v) if log else v
+        if len(w) == 1:
+            e = np.array([w[0] - 0.5, w[0] + 0.5])
+        else:
+            mid = 0.5 * (w[1:] + w[:-1])
+            e = np.concatenate([[w[0] - (mid[0] - w[0])], mid, [w[-1] + (w[-1] - mid[-1])]])
+        return 10.0**e if log else e
+
+    mesh = ax.pcolormesh(edges(xs, logx), edges(ys, logy), grid.to_numpy(dtype=float), cmap=cmap, shading="flat")
+    ax.figure.colorbar(mesh, ax=ax, label=label or value)
+    if logx:
+        ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
     return ax
