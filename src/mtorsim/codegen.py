@@ -92,6 +92,9 @@ class _Printer(PythonCodePrinter):
         a = self._print(expr.args[0])
         return f"(1.0 if ({a}) > 0.0 else 0.0)"
 
+    def _print_factorial(self, expr: sympy.Expr) -> str:
+        return f"math.gamma({self._print(expr.args[0])} + 1.0)"
+
     def _print_BooleanTrue(self, expr: sympy.Expr) -> str:
         return "True"
 

@@ -147,7 +147,7 @@ class ReactionNetwork:
             for k, y in enumerate(self.state_symbols):
                 if y in v.free_symbols:
                     d = sympy.diff(v, y)
-                    if d.has(sympy.Derivative, sympy.DiracDelta):
+                    if d.has(sympy.Derivative, sympy.DiracDelta, sympy.Subs):
                         d = _step_derivatives_zero(d)
                     if d != 0:
                         out[(j, k)] = d
@@ -286,13 +286,21 @@ def _differentiable(expr: sympy.Expr) -> sympy.Expr:
     return expr
 
 
+_STEPS = (sympy.floor, sympy.ceiling, sympy.factorial)
+
+
 def _step_derivatives_zero(expr: sympy.Expr) -> sympy.Expr:
-    """Derivatives of step functions (``floor``, ``ceiling``, ``Heaviside``) are 0 almost everywhere."""
+    """Derivatives of step functions (``floor``, ``ceiling``, ``factorial``, ``Heaviside``) are 0
+    almost everywhere (sympy leaves them as ``Derivative``/``Subs`` objects no printer knows)."""
     expr = expr.replace(lambda e: isinstance(e, sympy.DiracDelta), lambda e: sympy.Integer(0))
-    return expr.replace(
-        lambda e: isinstance(e, sympy.Derivative) and isinstance(e.expr, (sympy.floor, sympy.ceiling)),
-        lambda e: sympy.Integer(0),
-    )
+
+    def is_step_derivative(e: sympy.Basic) -> bool:
+        if isinstance(e, sympy.Subs):
+            e = e.expr
+        return isinstance(e, sympy.Derivative) and isinstance(e.expr, _STEPS)
+
+    expr = expr.replace(is_step_derivative, lambda e: sympy.Integer(0))
+    return expr.replace(lambda e: isinstance(e, sympy.Subs), lambda e: e.doit())
 
 
 def _canonical_text(unit: str) -> str:

@@ -6,7 +6,8 @@ side (a root is only located to within rounding, so its computed sign is not
 trusted), and the run restarts from the post-event state.  An event *fires* when
 its trigger goes from false to true; it executes at once or after its delay, with
 assignment values from the trigger time or the execution time.  Simultaneous
-executions go by decreasing priority (ties: the order they fired), and after each
+executions go by decreasing priority (equal priorities: a random choice from a
+generator seeded per run, as SBML asks; no priorities: the order they fired), and after each
 one the triggers are evaluated again, so events can cascade at one instant.  A
 non-persistent event whose trigger turns false before it executes is dropped.
 Dose breakpoints of a :class:`~mtorsim.dosing.DosingPlan` are honoured as in the
@@ -50,6 +51,7 @@ class _Events:
         self.imposed: dict[int, tuple[float, float]] = {}  # root -> (sign, the raw value it was imposed on)
         self.buf_e = np.zeros(ev.n_events)
         self.buf_v = np.zeros(max(ev.n_values, 1))
+        self.rng = np.random.default_rng(0)
 
     def roots(self, t: float, y: NDArray[np.float64]) -> NDArray[np.float64]:
         g = np.empty(self.ev.n_roots)
@@ -110,8 +112,10 @@ class _Events:
                 prio = np.zeros(self.ev.n_events)
                 with np.errstate(all="ignore"):
                     self.ev.priorities(t, y, self.p, prio)
-                key = [(-(prio[q[2]] if self.ev.has_priority[q[2]] else -math.inf), q[1]) for q in due]
-                chosen = due[min(range(len(due)), key=lambda i: key[i])]
+                rank = [prio[q[2]] if self.ev.has_priority[q[2]] else -math.inf for q in due]
+                top = [q for q, r in zip(due, rank, strict=True) if r == max(rank)]
+                # equal priorities: SBML asks for a random choice (seeded per run: reproducible)
+                chosen = top[int(self.rng.integers(len(top)))] if len(top) > 1 else top[0]
             else:
                 chosen = min(due, key=lambda q: q[1])
             self.pending.remove(chosen)
@@ -237,9 +241,9 @@ def integrate_events(
             for t_hit, k, _ in hits:
                 if t_hit != te:
                     continue
-                sign = -math.copysign(1.0, g_start[k]) if g_start[k] != 0 else (math.copysign(1.0, g_raw[k]) if g_raw[k] != 0 else 1.0)
-                state.imposed[k] = (sign, float(g_raw[k]))
-                if te - t_start <= 1e-14 * max(1.0, abs(te)) and g_start[k] == 0:
+                if g_start[k] != 0:  # a crossing: the relation is now on the other side
+                    state.imposed[k] = (-math.copysign(1.0, g_start[k]), float(g_raw[k]))
+                elif g_raw[k] == 0 and te - t_start <= 1e-14 * max(1.0, abs(te)):
                     muted.add(k)  # a relation sitting at zero: do not stop on it again at once
             new_t = te
         else:

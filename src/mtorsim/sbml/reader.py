@@ -91,6 +91,22 @@ class _Reader:
         self.m: libsbml.Model = doc.getModel()
         self.file = file
         self.functions = function_definitions(self.m)
+        self.rename_reserved()
+
+    def rename_reserved(self) -> None:
+        """An element with id ``time`` would be confused with simulation time: rename it."""
+        elements = list(self.m.getListOfAllElements())
+        ids = {e.getId() for e in elements if e.isSetId()}
+        if "time" not in ids:
+            return
+        new = "time_"
+        while new in ids:
+            new += "_"
+        for e in elements:
+            if e.isSetId() and e.getId() == "time":
+                e.setId(new)
+            e.renameSIdRefs("time", new)
+        self.renamed = {"time": new}
 
     # ------------------------------------------------------------------ helpers
     def sym(self, name: str) -> sympy.Symbol:
