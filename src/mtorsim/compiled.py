@@ -59,6 +59,7 @@ class EventFunctions:
     delays: Callable[..., None]
     priorities: Callable[..., None]
     values: Callable[..., None]
+    scales: Callable[..., None]
     persistent: NDArray[np.bool_]
     initial_value: NDArray[np.bool_]
     use_trigger_values: NDArray[np.bool_]
@@ -78,7 +79,7 @@ class EventFunctions:
 
         return cls(int(module.N_EVENTS), int(module.N_ROOTS), int(module.N_EVENT_VALUES),
                    py("event_roots"), py("event_triggers"), py("event_delays"), py("event_priorities"),
-                   py("event_values"), module.EVENT_PERSISTENT, module.EVENT_INITIAL_VALUE,
+                   py("event_values"), py("event_scales"), module.EVENT_PERSISTENT, module.EVENT_INITIAL_VALUE,
                    module.EVENT_USE_TRIGGER_VALUES, module.EVENT_HAS_DELAY, module.EVENT_HAS_PRIORITY,
                    module.EVENT_OFFSET, module.EVENT_TARGET)
 

@@ -61,6 +61,7 @@ class EventCode:
     priority: sympy.Expr | None
     targets: tuple[int, ...]
     values: tuple[sympy.Expr, ...]
+    scales: tuple[sympy.Expr, ...]
     persistent: bool
     initial_value: bool
     use_values_from_trigger_time: bool
@@ -402,6 +403,7 @@ def build_network(model: spec.Model) -> ReactionNetwork:
             priority=None if e.priority is None else sub(e.priority),
             targets=tuple(state_index[a.target] for a in e.assignments),
             values=tuple(sub(a.expr) for a in e.assignments),
+            scales=tuple(sympy.Integer(1) if a.scale is None else sub(a.scale) for a in e.assignments),
             persistent=e.persistent,
             initial_value=e.initial_value,
             use_values_from_trigger_time=e.use_values_from_trigger_time,

@@ -122,8 +122,12 @@ class _Events:
             e = chosen[2]
             vals = chosen[3] if chosen[3] is not None else self.values(e, t, y)
             before = self.roots(t, y)
-            for target, value in zip(self.ev.target[self.ev.offset[e]:self.ev.offset[e + 1]], vals, strict=True):
-                y[target] = value
+            lo, hi = self.ev.offset[e], self.ev.offset[e + 1]
+            scales = np.ones(max(self.ev.n_values, 1))
+            with np.errstate(all="ignore"):
+                self.ev.scales(t, y, self.p, scales)
+            for target, value, scale in zip(self.ev.target[lo:hi], vals, scales[lo:hi], strict=True):
+                y[target] = value * scale
             after = self.roots(t, y)
             for k in list(self.imposed):  # a root the assignment moved is no longer on its crossing
                 if after[k] != before[k]:

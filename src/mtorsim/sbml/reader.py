@@ -580,9 +580,11 @@ class _Reader:
                               "an event may assign only non-constant species, parameters and compartments")
             value = to_storage(as_number(self.math(ea.getMath(), ea)))
             info = sinfo.get(target)
+            scale = None
             if info is not None and not info.hosu and not info.stored_as_conc:
-                value = value * self.sym(info.compartment)
-            assignments.append(spec.EventAssignment(target, value))
+                # a concentration is assigned; the state holds the amount in the volume at execution
+                scale = to_storage(self.sym(info.compartment))
+            assignments.append(spec.EventAssignment(target, value, scale))
         return spec.Event(
             name=ev.getId() if ev.isSetId() and ev.getId() else f"event{i}",
             trigger=trigger,
