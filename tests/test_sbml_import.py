@@ -12,9 +12,8 @@ import numpy as np
 import pytest
 
 import mtorsim as mt
-from mtorsim.network import build_network
-
 from conftest import DATA, run_cli
+from mtorsim.network import build_network
 
 SBML = DATA / "sbml"
 CASES = SBML / "cases"

@@ -210,9 +210,9 @@ def integrate_events(
         g_start = state.effective_roots(t, y)
         t_start = t
 
-        def make_root(k: int):
+        def make_root(k: int, t_start: float, g_start: NDArray[np.float64]):
             def root(tt: float, yy: NDArray[np.float64]) -> float:
-                if tt == t_start:
+                if tt == t_start:  # the start of a segment: the sign a crossing just imposed
                     return float(g_start[k])
                 return float(state.roots(tt, yy)[k])
 
@@ -222,7 +222,7 @@ def integrate_events(
         root_ids = [k for k in range(ev.n_roots) if k not in muted]
         try:
             sol = solve_ivp(fun, (t, stop), y, method=method.value, t_eval=seg_eval, jac=jac, rtol=rtol,
-                            atol=atol, max_step=max_step, events=[make_root(k) for k in root_ids] or None)
+                            atol=atol, max_step=max_step, events=[make_root(k, t_start, g_start) for k in root_ids] or None)
         except non_finite as exc:
             return failed(Status.NON_FINITE, exc.t, f"non-finite derivative at t = {exc.t:.6g}", exc.y)
         stats["nfev"] += int(sol.nfev)

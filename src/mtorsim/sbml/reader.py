@@ -35,7 +35,14 @@ import sympy
 
 from .. import spec
 from ..errors import Diagnostic, SourceLocation
-from .mathml import RATE_OF, UnsupportedMath, as_boolean, as_number, ast_to_sympy, function_definitions
+from .mathml import (
+    RATE_OF,
+    UnsupportedMath,
+    as_boolean,
+    as_number,
+    ast_to_sympy,
+    function_definitions,
+)
 
 __all__ = ["UNSUPPORTED_CODE", "read_sbml"]
 
