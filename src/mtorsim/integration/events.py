@@ -141,6 +141,19 @@ class _Events:
         return min((q[0] for q in self.pending), default=math.inf)
 
 
+def _directions(state: _Events, fun, t: float, y: NDArray[np.float64], g: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Sign each root function at exactly zero is moving to (a short Euler probe); 0 if not moving."""
+    out = np.zeros(len(g))
+    zero = g == 0
+    if not zero.any():
+        return out
+    h = 1e-7 * max(1.0, abs(t))
+    with np.errstate(all="ignore"):
+        ahead = state.roots(t + h, y + h * fun(t, y))
+    out[zero] = np.sign(np.nan_to_num(ahead[zero]))
+    return out
+
+
 def integrate_events(
     compiled: CompiledModel,
     y0: NDArray[np.float64],
@@ -209,6 +222,7 @@ def integrate_events(
         seg_eval = np.append(t_eval[i:j], stop)
         g_start = state.effective_roots(t, y)
         t_start = t
+        muted = {k for k in muted if g_start[k] == 0}
 
         def make_root(k: int, t_start: float, g_start: NDArray[np.float64]):
             def root(tt: float, yy: NDArray[np.float64]) -> float:
@@ -235,20 +249,25 @@ def integrate_events(
                 record(i + c, float(seg_eval[c]), sol.y[:, c])
             return failed(classify(sol.message), float(sol.t[-1]) if len(sol.t) else t, sol.message,
                           sol.y[:, -1] if got else y)
-        muted = set()
         if sol.status == 1:  # a root: the earliest located crossing
             hits = [(float(sol.t_events[a][0]), root_ids[a], a) for a in range(len(root_ids)) if len(sol.t_events[a])]
             te = min(h[0] for h in hits)
             first = next(h for h in hits if h[0] == te)
             y_new = np.array(sol.y_events[first[2]][0])
             g_raw = state.roots(te, y_new)
+            direction = _directions(state, fun, te, y_new, g_raw)
             for t_hit, k, _ in hits:
                 if t_hit != te:
                     continue
                 if g_start[k] != 0:  # a crossing: the relation is now on the other side
                     state.imposed[k] = (-math.copysign(1.0, g_start[k]), float(g_raw[k]))
-                elif g_raw[k] == 0 and te - t_start <= 1e-14 * max(1.0, abs(te)):
-                    muted.add(k)  # a relation sitting at zero: do not stop on it again at once
+                elif direction[k] != 0:  # leaving zero: the side it is moving to
+                    state.imposed[k] = (direction[k], float(g_raw[k]))
+                else:  # a relation sitting at zero: do not stop on it while it stays there
+                    muted.add(k)
+            for k in np.flatnonzero(g_raw == 0):  # other relations reaching zero at this instant
+                if k not in state.imposed and direction[k] != 0:
+                    state.imposed[int(k)] = (direction[k], 0.0)
             new_t = te
         else:
             y_new = np.array(sol.y[:, -1])
