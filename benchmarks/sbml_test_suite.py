@@ -169,7 +169,7 @@ def run_case(case: Path, cache_dir: Path = CACHE) -> dict:
 
 
 #: Wall-clock limit per case (s); a case over it fails with its reason.
-CASE_TIMEOUT = 120
+CASE_TIMEOUT = 300
 
 
 def _alarm(signum, frame):  # noqa: ARG001 - signal handler signature
