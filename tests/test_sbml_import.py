@@ -197,6 +197,19 @@ def test_malformed_document_names_file_and_line(tmp_path: Path) -> None:
     assert res.returncode == 1 and f"{path}:" in res.stderr
 
 
+def test_undeclared_id_is_reported_at_its_line(tmp_path: Path) -> None:
+    lines = (SBML / "event_reset.xml").read_text().splitlines()
+    line = next(i for i, text in enumerate(lines) if "<ci> k </ci>" in text)
+    lines[line] = lines[line].replace("<ci> k </ci>", "<ci> k_undeclared </ci>")
+    path = tmp_path / "undeclared.xml"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(mt.ModelValidationError) as info:
+        mt.load_sbml(path)
+    diag = info.value.errors[0]
+    assert diag.code == "E120" and "k_undeclared" in diag.message
+    assert diag.loc.file == str(path) and diag.loc.line is not None
+
+
 def test_missing_file_is_file_not_found(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         mt.load_sbml(tmp_path / "absent.xml")
