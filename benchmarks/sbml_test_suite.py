@@ -221,7 +221,9 @@ def write_report(records: list[dict], table: str, rates: dict, seconds: float, w
         f"`{suite}` (a subset of the SBML Test Suite; see its README), with the scipy BDF backend "
         f"(rtol {RTOL:g}, atol 1e-4 × the case's absolute tolerance). A case passes when every reported "
         "value satisfies the suite's rule |expected − simulated| ≤ absolute + relative·|expected| at every "
-        f"output time. Wall time {seconds / 60:.1f} min on {workers} worker processes (compiled models cached).",
+        f"output time. Wall time {seconds / 60:.1f} min on {workers} worker processes with compiled models "
+        "already in the cache; a cold cache adds code generation and numba compilation of every model "
+        "(15 min for the whole suite on a shared 2-core machine).",
         "",
         f"- **Non-event cases: {rates['non-event'][0]} / {rates['non-event'][1]} pass "
         f"({100 * rates['non-event'][0] / max(rates['non-event'][1], 1):.1f} %)** (target ≥ 98 %)",
