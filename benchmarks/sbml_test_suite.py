@@ -169,10 +169,7 @@ def run_case(case: Path, cache_dir: Path = CACHE) -> dict:
 
 
 #: Why a known failure fails (added to its reason in the report).
-EXPLANATIONS = {
-    "00951": "a parameter declared without a value is undefined (NaN) in SBML; mtorsim's parameter "
-             "vector starts such a value at 0 (`compiled.py`), so its output is 0, not NaN",
-}
+EXPLANATIONS: dict[str, str] = {}
 
 #: Wall-clock limit per case (s); a case over it fails with its reason.
 CASE_TIMEOUT = 300

@@ -375,7 +375,9 @@ def _load(model: spec.Model, key: str, source: str | None, cache: ModelCache, t0
 
     lay = layout(model)
     n = len(lay.state_names)
-    base_p = np.array([0.0 if math.isnan(p.value) else p.value for p in model.parameters]
+    # a derived parameter's value is filled in by derive(); an undefined plain value (an SBML
+    # parameter declared without one) stays NaN, so using it shows instead of reading as 0
+    base_p = np.array([0.0 if math.isnan(p.value) and p.derived else p.value for p in model.parameters]
                       + [c.size for c in model.compartments], dtype=float)
     base_y = np.array([s.initial for s in model.species], dtype=float)
 
