@@ -92,6 +92,9 @@ class _Printer(PythonCodePrinter):
         a = self._print(expr.args[0])
         return f"(1.0 if ({a}) > 0.0 else 0.0)"
 
+    def _print_factorial(self, expr: sympy.Expr) -> str:
+        return f"math.gamma({self._print(expr.args[0])} + 1.0)"
+
     def _print_BooleanTrue(self, expr: sympy.Expr) -> str:
         return "True"
 
@@ -171,7 +174,8 @@ def _float_array(values: list[float]) -> str:
 
 
 #: Functions emitted only for models with events (plain Python; the event loop calls them).
-EVENT_FUNCTIONS = ("event_roots", "event_triggers", "event_delays", "event_priorities", "event_values")
+EVENT_FUNCTIONS = ("event_roots", "event_triggers", "event_delays", "event_priorities", "event_values",
+                   "event_scales")
 
 
 def _bool_array(values: list[bool]) -> str:
@@ -202,6 +206,8 @@ def _event_section(network: ReactionNetwork, printer: _Printer, x: Callable[[sym
                                      if ev.priority is not None], "c")
     values = [v for ev in events for v in ev.values]
     value_lines = _body(printer, [(f"out[{i}]", x(v)) for i, v in enumerate(values)], "c")
+    scales = [v for ev in events for v in ev.scales]
+    scale_lines = _body(printer, [(f"out[{i}]", x(v)) for i, v in enumerate(scales)], "c")
     offsets = [0]
     for ev in events:
         offsets.append(offsets[-1] + len(ev.values))
@@ -224,6 +230,8 @@ EVENT_TARGET = {_int_array([i for ev in events for i in ev.targets])}
         _function("event_delays", "t, y, p, out", delay_lines, "Delays of the events that have one, shape (N_EVENTS,)."),
         _function("event_priorities", "t, y, p, out", priority_lines, "Priorities of the events that have one, shape (N_EVENTS,)."),
         _function("event_values", "t, y, p, out", value_lines, "Every event assignment's value, shape (N_EVENT_VALUES,)."),
+        _function("event_scales", "t, y, p, out", scale_lines,
+                  "Factor applied to each assigned value at execution time, shape (N_EVENT_VALUES,)."),
     ]
     return "\n\n".join(parts)
 

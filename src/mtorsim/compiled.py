@@ -59,6 +59,7 @@ class EventFunctions:
     delays: Callable[..., None]
     priorities: Callable[..., None]
     values: Callable[..., None]
+    scales: Callable[..., None]
     persistent: NDArray[np.bool_]
     initial_value: NDArray[np.bool_]
     use_trigger_values: NDArray[np.bool_]
@@ -78,7 +79,7 @@ class EventFunctions:
 
         return cls(int(module.N_EVENTS), int(module.N_ROOTS), int(module.N_EVENT_VALUES),
                    py("event_roots"), py("event_triggers"), py("event_delays"), py("event_priorities"),
-                   py("event_values"), module.EVENT_PERSISTENT, module.EVENT_INITIAL_VALUE,
+                   py("event_values"), py("event_scales"), module.EVENT_PERSISTENT, module.EVENT_INITIAL_VALUE,
                    module.EVENT_USE_TRIGGER_VALUES, module.EVENT_HAS_DELAY, module.EVENT_HAS_PRIORITY,
                    module.EVENT_OFFSET, module.EVENT_TARGET)
 
@@ -374,7 +375,9 @@ def _load(model: spec.Model, key: str, source: str | None, cache: ModelCache, t0
 
     lay = layout(model)
     n = len(lay.state_names)
-    base_p = np.array([0.0 if math.isnan(p.value) else p.value for p in model.parameters]
+    # a derived parameter's value is filled in by derive(); an undefined plain value (an SBML
+    # parameter declared without one) stays NaN, so using it shows instead of reading as 0
+    base_p = np.array([0.0 if math.isnan(p.value) and p.derived else p.value for p in model.parameters]
                       + [c.size for c in model.compartments], dtype=float)
     base_y = np.array([s.initial for s in model.species], dtype=float)
 

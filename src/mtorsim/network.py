@@ -61,6 +61,7 @@ class EventCode:
     priority: sympy.Expr | None
     targets: tuple[int, ...]
     values: tuple[sympy.Expr, ...]
+    scales: tuple[sympy.Expr, ...]
     persistent: bool
     initial_value: bool
     use_values_from_trigger_time: bool
@@ -147,7 +148,7 @@ class ReactionNetwork:
             for k, y in enumerate(self.state_symbols):
                 if y in v.free_symbols:
                     d = sympy.diff(v, y)
-                    if d.has(sympy.Derivative, sympy.DiracDelta):
+                    if d.has(sympy.Derivative, sympy.DiracDelta, sympy.Subs):
                         d = _step_derivatives_zero(d)
                     if d != 0:
                         out[(j, k)] = d
@@ -286,13 +287,21 @@ def _differentiable(expr: sympy.Expr) -> sympy.Expr:
     return expr
 
 
+_STEPS = (sympy.floor, sympy.ceiling, sympy.factorial)
+
+
 def _step_derivatives_zero(expr: sympy.Expr) -> sympy.Expr:
-    """Derivatives of step functions (``floor``, ``ceiling``, ``Heaviside``) are 0 almost everywhere."""
+    """Derivatives of step functions (``floor``, ``ceiling``, ``factorial``, ``Heaviside``) are 0
+    almost everywhere (sympy leaves them as ``Derivative``/``Subs`` objects no printer knows)."""
     expr = expr.replace(lambda e: isinstance(e, sympy.DiracDelta), lambda e: sympy.Integer(0))
-    return expr.replace(
-        lambda e: isinstance(e, sympy.Derivative) and isinstance(e.expr, (sympy.floor, sympy.ceiling)),
-        lambda e: sympy.Integer(0),
-    )
+
+    def is_step_derivative(e: sympy.Basic) -> bool:
+        if isinstance(e, sympy.Subs):
+            e = e.expr
+        return isinstance(e, sympy.Derivative) and isinstance(e.expr, _STEPS)
+
+    expr = expr.replace(is_step_derivative, lambda e: sympy.Integer(0))
+    return expr.replace(lambda e: isinstance(e, sympy.Subs), lambda e: e.doit())
 
 
 def _canonical_text(unit: str) -> str:
@@ -394,6 +403,7 @@ def build_network(model: spec.Model) -> ReactionNetwork:
             priority=None if e.priority is None else sub(e.priority),
             targets=tuple(state_index[a.target] for a in e.assignments),
             values=tuple(sub(a.expr) for a in e.assignments),
+            scales=tuple(sympy.Integer(1) if a.scale is None else sub(a.scale) for a in e.assignments),
             persistent=e.persistent,
             initial_value=e.initial_value,
             use_values_from_trigger_time=e.use_values_from_trigger_time,

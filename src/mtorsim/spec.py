@@ -261,10 +261,15 @@ class Drug:
 
 @dataclass(frozen=True)
 class EventAssignment:
-    """``target = expr`` when an event executes; ``target`` is a state (species entry)."""
+    """``target = expr * scale`` when an event executes; ``target`` is a state (species entry).
+
+    ``expr`` may be evaluated at the trigger time; ``scale`` always at execution (e.g. the
+    compartment volume that turns an assigned concentration into the amount a state holds).
+    """
 
     target: str
     expr: sympy.Expr
+    scale: sympy.Expr | None = None
 
 
 @dataclass(frozen=True)

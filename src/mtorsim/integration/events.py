@@ -6,7 +6,8 @@ side (a root is only located to within rounding, so its computed sign is not
 trusted), and the run restarts from the post-event state.  An event *fires* when
 its trigger goes from false to true; it executes at once or after its delay, with
 assignment values from the trigger time or the execution time.  Simultaneous
-executions go by decreasing priority (ties: the order they fired), and after each
+executions go by decreasing priority (equal priorities: a random choice from a
+generator seeded per run, as SBML asks; no priorities: the order they fired), and after each
 one the triggers are evaluated again, so events can cascade at one instant.  A
 non-persistent event whose trigger turns false before it executes is dropped.
 Dose breakpoints of a :class:`~mtorsim.dosing.DosingPlan` are honoured as in the
@@ -50,6 +51,7 @@ class _Events:
         self.imposed: dict[int, tuple[float, float]] = {}  # root -> (sign, the raw value it was imposed on)
         self.buf_e = np.zeros(ev.n_events)
         self.buf_v = np.zeros(max(ev.n_values, 1))
+        self.rng = np.random.default_rng(0)
 
     def roots(self, t: float, y: NDArray[np.float64]) -> NDArray[np.float64]:
         g = np.empty(self.ev.n_roots)
@@ -110,16 +112,22 @@ class _Events:
                 prio = np.zeros(self.ev.n_events)
                 with np.errstate(all="ignore"):
                     self.ev.priorities(t, y, self.p, prio)
-                key = [(-(prio[q[2]] if self.ev.has_priority[q[2]] else -math.inf), q[1]) for q in due]
-                chosen = due[min(range(len(due)), key=lambda i: key[i])]
+                rank = [prio[q[2]] if self.ev.has_priority[q[2]] else -math.inf for q in due]
+                top = [q for q, r in zip(due, rank, strict=True) if r == max(rank)]
+                # equal priorities: SBML asks for a random choice (seeded per run: reproducible)
+                chosen = top[int(self.rng.integers(len(top)))] if len(top) > 1 else top[0]
             else:
                 chosen = min(due, key=lambda q: q[1])
             self.pending.remove(chosen)
             e = chosen[2]
             vals = chosen[3] if chosen[3] is not None else self.values(e, t, y)
             before = self.roots(t, y)
-            for target, value in zip(self.ev.target[self.ev.offset[e]:self.ev.offset[e + 1]], vals, strict=True):
-                y[target] = value
+            lo, hi = self.ev.offset[e], self.ev.offset[e + 1]
+            scales = np.ones(max(self.ev.n_values, 1))
+            with np.errstate(all="ignore"):
+                self.ev.scales(t, y, self.p, scales)
+            for target, value, scale in zip(self.ev.target[lo:hi], vals, scales[lo:hi], strict=True):
+                y[target] = value * scale
             after = self.roots(t, y)
             for k in list(self.imposed):  # a root the assignment moved is no longer on its crossing
                 if after[k] != before[k]:
@@ -131,6 +139,19 @@ class _Events:
 
     def next_due(self) -> float:
         return min((q[0] for q in self.pending), default=math.inf)
+
+
+def _directions(state: _Events, fun, t: float, y: NDArray[np.float64], g: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Sign each root function at exactly zero is moving to (a short Euler probe); 0 if not moving."""
+    out = np.zeros(len(g))
+    zero = g == 0
+    if not zero.any():
+        return out
+    h = 1e-7 * max(1.0, abs(t))
+    with np.errstate(all="ignore"):
+        ahead = state.roots(t + h, y + h * fun(t, y))
+    out[zero] = np.sign(np.nan_to_num(ahead[zero]))
+    return out
 
 
 def integrate_events(
@@ -201,10 +222,11 @@ def integrate_events(
         seg_eval = np.append(t_eval[i:j], stop)
         g_start = state.effective_roots(t, y)
         t_start = t
+        muted = {k for k in muted if g_start[k] == 0}
 
-        def make_root(k: int):
+        def make_root(k: int, t_start: float, g_start: NDArray[np.float64]):
             def root(tt: float, yy: NDArray[np.float64]) -> float:
-                if tt == t_start:
+                if tt == t_start:  # the start of a segment: the sign a crossing just imposed
                     return float(g_start[k])
                 return float(state.roots(tt, yy)[k])
 
@@ -214,7 +236,7 @@ def integrate_events(
         root_ids = [k for k in range(ev.n_roots) if k not in muted]
         try:
             sol = solve_ivp(fun, (t, stop), y, method=method.value, t_eval=seg_eval, jac=jac, rtol=rtol,
-                            atol=atol, max_step=max_step, events=[make_root(k) for k in root_ids] or None)
+                            atol=atol, max_step=max_step, events=[make_root(k, t_start, g_start) for k in root_ids] or None)
         except non_finite as exc:
             return failed(Status.NON_FINITE, exc.t, f"non-finite derivative at t = {exc.t:.6g}", exc.y)
         stats["nfev"] += int(sol.nfev)
@@ -227,20 +249,25 @@ def integrate_events(
                 record(i + c, float(seg_eval[c]), sol.y[:, c])
             return failed(classify(sol.message), float(sol.t[-1]) if len(sol.t) else t, sol.message,
                           sol.y[:, -1] if got else y)
-        muted = set()
         if sol.status == 1:  # a root: the earliest located crossing
             hits = [(float(sol.t_events[a][0]), root_ids[a], a) for a in range(len(root_ids)) if len(sol.t_events[a])]
             te = min(h[0] for h in hits)
             first = next(h for h in hits if h[0] == te)
             y_new = np.array(sol.y_events[first[2]][0])
             g_raw = state.roots(te, y_new)
+            direction = _directions(state, fun, te, y_new, g_raw)
             for t_hit, k, _ in hits:
                 if t_hit != te:
                     continue
-                sign = -math.copysign(1.0, g_start[k]) if g_start[k] != 0 else (math.copysign(1.0, g_raw[k]) if g_raw[k] != 0 else 1.0)
-                state.imposed[k] = (sign, float(g_raw[k]))
-                if te - t_start <= 1e-14 * max(1.0, abs(te)) and g_start[k] == 0:
-                    muted.add(k)  # a relation sitting at zero: do not stop on it again at once
+                if g_start[k] != 0:  # a crossing: the relation is now on the other side
+                    state.imposed[k] = (-math.copysign(1.0, g_start[k]), float(g_raw[k]))
+                elif direction[k] != 0:  # leaving zero: the side it is moving to
+                    state.imposed[k] = (direction[k], float(g_raw[k]))
+                else:  # a relation sitting at zero: do not stop on it while it stays there
+                    muted.add(k)
+            for k in np.flatnonzero(g_raw == 0):  # other relations reaching zero at this instant
+                if k not in state.imposed and direction[k] != 0:
+                    state.imposed[int(k)] = (direction[k], 0.0)
             new_t = te
         else:
             y_new = np.array(sol.y[:, -1])

@@ -35,6 +35,13 @@ class _NonFinite(Exception):
         self.y = y
 
 
+def _finite(J: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The Jacobian only steers Newton iterations: a 0/0 such as d(x^h)/dx at x = 0 becomes 0."""
+    if not np.isfinite(J).all():
+        J = np.nan_to_num(J, nan=0.0, posinf=1e300, neginf=-1e300)
+    return J
+
+
 def _classify(message: str) -> Status:
     text = message.lower()
     if "step size" in text or "spacing" in text:
@@ -99,13 +106,13 @@ def integrate_scipy(
 
         def jac(t: float, yy: NDArray[np.float64]):
             jac_sparse_work(t, yy, p, data, dv)
-            return sparse.csc_matrix((data.copy(), (rows, cols)), shape=(n, n))
+            return sparse.csc_matrix((_finite(data.copy()), (rows, cols)), shape=(n, n))
     else:
 
         def jac(t: float, yy: NDArray[np.float64]) -> NDArray[np.float64]:
             J = np.empty((n, n))
             jac_work(t, yy, p, J, dv)
-            return J
+            return _finite(J)
 
     if compiled.events is not None:  # triggered events: root finding and restarts (SBML)
         from .events import integrate_events

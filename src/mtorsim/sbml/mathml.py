@@ -72,7 +72,7 @@ _UNARY: Mapping[int, Callable[[sympy.Expr], sympy.Expr]] = {
     libsbml.AST_FUNCTION_FLOOR: sympy.floor,
     libsbml.AST_FUNCTION_EXP: sympy.exp,
     libsbml.AST_FUNCTION_LN: sympy.log,
-    libsbml.AST_FUNCTION_FACTORIAL: lambda x: sympy.gamma(x + 1),
+    libsbml.AST_FUNCTION_FACTORIAL: sympy.factorial,
     libsbml.AST_FUNCTION_SIN: sympy.sin,
     libsbml.AST_FUNCTION_COS: sympy.cos,
     libsbml.AST_FUNCTION_TAN: sympy.tan,
@@ -165,7 +165,10 @@ class _Converter:
             arg = node.getChild(0)
             if arg is None or arg.getType() != libsbml.AST_NAME:
                 raise UnsupportedMath("rateOf() of something other than a single id")
-            return RATE_OF(sympy.Symbol(arg.getName(), real=True))
+            target = self.name(arg.getName())
+            if not isinstance(target, sympy.Symbol):
+                raise UnsupportedMath("rateOf() of something other than a single id")
+            return RATE_OF(target)
         if t == libsbml.AST_FUNCTION_PIECEWISE:
             args = self.children(node)
             pairs = [(as_number(args[i]), as_boolean(args[i + 1])) for i in range(0, len(args) - 1, 2)]

@@ -35,7 +35,14 @@ import sympy
 
 from .. import spec
 from ..errors import Diagnostic, SourceLocation
-from .mathml import RATE_OF, UnsupportedMath, as_boolean, as_number, ast_to_sympy, function_definitions
+from .mathml import (
+    RATE_OF,
+    UnsupportedMath,
+    as_boolean,
+    as_number,
+    ast_to_sympy,
+    function_definitions,
+)
 
 __all__ = ["UNSUPPORTED_CODE", "read_sbml"]
 
@@ -91,6 +98,22 @@ class _Reader:
         self.m: libsbml.Model = doc.getModel()
         self.file = file
         self.functions = function_definitions(self.m)
+        self.rename_reserved()
+
+    def rename_reserved(self) -> None:
+        """An element with id ``time`` would be confused with simulation time: rename it."""
+        elements = list(self.m.getListOfAllElements())
+        ids = {e.getId() for e in elements if e.isSetId()}
+        if "time" not in ids:
+            return
+        new = "time_"
+        while new in ids:
+            new += "_"
+        for e in elements:
+            if e.isSetId() and e.getId() == "time":
+                e.setId(new)
+            e.renameSIdRefs("time", new)
+        self.renamed = {"time": new}
 
     # ------------------------------------------------------------------ helpers
     def sym(self, name: str) -> sympy.Symbol:
@@ -564,9 +587,11 @@ class _Reader:
                               "an event may assign only non-constant species, parameters and compartments")
             value = to_storage(as_number(self.math(ea.getMath(), ea)))
             info = sinfo.get(target)
+            scale = None
             if info is not None and not info.hosu and not info.stored_as_conc:
-                value = value * self.sym(info.compartment)
-            assignments.append(spec.EventAssignment(target, value))
+                # a concentration is assigned; the state holds the amount in the volume at execution
+                scale = to_storage(self.sym(info.compartment))
+            assignments.append(spec.EventAssignment(target, value, scale))
         return spec.Event(
             name=ev.getId() if ev.isSetId() and ev.getId() else f"event{i}",
             trigger=trigger,
@@ -626,6 +651,12 @@ def read_sbml(path: str | Path) -> tuple[spec.Model | None, list[Diagnostic]]:
     text = Path(path).read_text(errors="replace")
     lines = text.splitlines()
     doc = libsbml.SBMLReader().readSBMLFromString(text)
+    if doc.getNumErrors(libsbml.LIBSBML_SEV_ERROR) + doc.getNumErrors(libsbml.LIBSBML_SEV_FATAL) == 0:
+        # libSBML's own validation (undeclared ids, wrong references, ...); units are not checked:
+        # SBML models are imported with the units they declare (see docs/decisions.md)
+        doc.setConsistencyChecks(libsbml.LIBSBML_CAT_UNITS_CONSISTENCY, False)
+        doc.setConsistencyChecks(libsbml.LIBSBML_CAT_MODELING_PRACTICE, False)
+        doc.checkConsistency()
     diagnostics: list[Diagnostic] = []
     for i in range(doc.getNumErrors()):
         err = doc.getError(i)
