@@ -164,3 +164,24 @@ def test_bad_arguments_name_the_argument(compile_ok):
         mt.simulate(compiled, t_end=1, method="Euler")
     with pytest.raises(mt.UnknownNameError, match="did you mean 'k'"):
         mt.simulate(compiled, t_end=1, parameters={"kk": 1.0})
+
+
+def test_failure_before_the_first_output_time_is_recorded(compile_ok):
+    # no output time lies between the start and the failure: solve_ivp returns no samples at all
+    compiled = compile_ok("decay")
+    traj = mt.simulate(compiled, t_eval=[0.0, 100.0], parameters={"k": -1e6},
+                       initial="initial_values", raise_on_failure=False)
+    assert not traj.success and traj.status in (mt.Status.NON_FINITE, mt.Status.STEP_TOO_SMALL)
+    assert np.isfinite(traj["A"][0]) and np.isnan(traj["A"][1])
+
+
+def test_hill_jacobian_is_finite_at_zero(compile_ok):
+    # d/dP of P^n/(K^n + P^n) is n P^(n-1)/(...) - ...: finite (0) at P = 0 for n > 1, not 0/0
+    compiled = compile_ok("michaelis_menten")
+    y = compiled.initial_state(compiled.default_parameters)
+    assert y[compiled.state_index("P")] == 0.0
+    J = np.zeros((compiled.n_states, compiled.n_states))
+    compiled.jac(0.0, y, compiled.default_parameters.copy(), J)
+    assert np.isfinite(J).all()
+    traj = mt.simulate(compiled, t_end="20 h", initial="initial_values")
+    assert traj.success

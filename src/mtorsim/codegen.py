@@ -47,7 +47,7 @@ __all__ = ["EVENT_FUNCTIONS", "GENERATOR_VERSION", "emit_module"]
 
 #: Bump whenever the emitted code or its calling convention changes; cached
 #: modules carry it and are rebuilt on mismatch.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 
 
 class _Printer(PythonCodePrinter):

@@ -150,6 +150,7 @@ class ReactionNetwork:
                     d = sympy.diff(v, y)
                     if d.has(sympy.Derivative, sympy.DiracDelta, sympy.Subs):
                         d = _step_derivatives_zero(d)
+                    d = _merge_symbolic_powers(d, y)
                     if d != 0:
                         out[(j, k)] = d
         return out
@@ -285,6 +286,19 @@ def _differentiable(expr: sympy.Expr) -> sympy.Expr:
     if expr.has(sympy.Min, sympy.Max):
         expr = expr.rewrite(sympy.Piecewise)
     return expr
+
+
+def _merge_symbolic_powers(expr: sympy.Expr, y: sympy.Symbol) -> sympy.Expr:
+    """Combine ``y**n / y`` into ``y**(n - 1)`` when ``n`` is symbolic (a Hill coefficient).
+
+    sympy differentiates ``y**n`` to ``n*y**n/y``, which is 0/0 at ``y = 0`` although the
+    derivative is 0 there for ``n > 1``; the merged power evaluates correctly.
+    """
+    if not any(isinstance(e, sympy.Pow) and e.base == y and not e.exp.is_number
+               for e in expr.atoms(sympy.Pow)):
+        return expr
+    positive = sympy.Dummy(y.name, positive=True)  # states are non-negative: no Abs() appears
+    return sympy.powsimp(expr.subs(y, positive), force=True).subs(positive, y)
 
 
 _STEPS = (sympy.floor, sympy.ceiling, sympy.factorial)

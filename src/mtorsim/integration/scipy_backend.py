@@ -155,16 +155,18 @@ def integrate_scipy(
         stats["njev"] += int(sol.njev)
         stats["nlu"] += int(sol.nlu)
         stats["segments"] += 1
-        if sol.status < 0 or sol.y.shape[1] < len(seg_eval):
-            got = sol.y.shape[1]
+        # solve_ivp leaves `y` a list when a failure comes before the first output time
+        sol_y = np.asarray(sol.y, dtype=float).reshape(len(y), -1)
+        if sol.status < 0 or sol_y.shape[1] < len(seg_eval):
+            got = sol_y.shape[1]
             for c in range(min(got, j - i)):
-                record(i + c, float(seg_eval[c]), sol.y[:, c])
+                record(i + c, float(seg_eval[c]), sol_y[:, c])
             t_fail = float(sol.t[-1]) if len(sol.t) else a
-            y_fail = sol.y[:, -1] if got else y
+            y_fail = sol_y[:, -1] if got else y
             return RawSolution(states, outputs, _classify(sol.message), t_fail, sol.message, y_fail, stats)
         for c in range(j - i):
-            record(i + c, float(seg_eval[c]), sol.y[:, c])
-        y = np.array(sol.y[:, -1])
+            record(i + c, float(seg_eval[c]), sol_y[:, c])
+        y = np.array(sol_y[:, -1])
         if not np.isfinite(y).all():
             return RawSolution(states, outputs, Status.NON_FINITE, b, "non-finite state", y, stats)
         k = apply_events(pt, pk, pi, pv, pm, pd, k, b, y, p)
