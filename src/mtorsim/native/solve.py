@@ -204,7 +204,9 @@ def run_one(r, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_eval, y0_mod
             pv[k] = pval[k]
     y = w[R_Y]
     if y0_mode == 2:
-        row = r if Y0.shape[0] > 1 else 0
+        row = r - r  # zero of r's integer type
+        if Y0.shape[0] > 1:
+            row = r
         for i in range(n):
             y[i] = Y0[row, i]
     else:
