@@ -48,6 +48,8 @@ _MODULES = (lu, rodas, reduce, solve, batch_kernel)
 _MODEL_FUNCTIONS = ("rhs", "jac_work", "observe", "derive", "initial")
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy", "boundscheck": False}
 _ATTR = "_native_kernel"
+#: Kernel functions called from Python (the others get no CPython wrapper, which saves compile time).
+_ENTRY_POINTS = ("run_one", "run_batch")
 
 
 def kernel_source() -> str:
@@ -142,7 +144,12 @@ def build_kernel(compiled: CompiledModel) -> Kernel:
     for name in functions:
         py = getattr(module, name)
         py = getattr(py, "py_func", py)
-        options = dict(_JIT, parallel=True) if name == "run_batch" else _JIT
+        if name == "run_batch":
+            options = dict(_JIT, parallel=True)
+        elif name in _ENTRY_POINTS:
+            options = _JIT
+        else:  # called only from compiled code: no Python wrapper to generate
+            options = dict(_JIT, no_cpython_wrapper=True, no_cfunc_wrapper=True)
         setattr(module, name, numba.njit(**options)(py))
     kernel = Kernel(module.run_one, module.run_batch, is_nonautonomous(compiled), path, module,
                     time.perf_counter() - t0)
