@@ -11,6 +11,8 @@ compiled code.
 from __future__ import annotations
 
 import math
+import multiprocessing
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +42,9 @@ _SS_DEFAULTS = (1e5, 1e-8, 1e-10)
 
 #: Default cap on attempted steps per run (and per pre-equilibration).
 DEFAULT_MAX_STEPS = 100_000
+
+#: numba's default threading layer aborts on parallel launches from two threads at once.
+_PARALLEL_LOCK = threading.Lock()
 
 #: Chunks are sized to keep their sampled outputs under this many bytes.
 _CHUNK_BYTES = 256 * 2**20
@@ -315,7 +320,9 @@ def simulate_batch(
     max_steps : int or array of int, shape (N,)
         Cap on attempted steps per run (and per pre-equilibration).
     n_threads : int, optional
-        numba threads (default: numba's current setting).
+        numba threads (default: numba's current setting).  In a worker process
+        (process pools, Dask workers) runs are serial: the pool is the parallelism,
+        and a forked child must not use its parent's thread pool.
     chunk_size : int, optional
         Runs per compiled call (default: enough to keep kept outputs under 256 MiB per chunk).
     progress : bool
@@ -402,20 +409,25 @@ def simulate_batch(
     dummy_states = np.zeros((1, 1, n))
     dummy_obs = np.zeros((1, 1, 1))
     previous = numba.get_num_threads()
-    if n_threads is not None:
+    serial = (n_threads == 1 or (n_threads is None and previous == 1)
+              or multiprocessing.parent_process() is not None)
+    driver = kern.run_batch_serial if serial else kern.run_batch
+    if n_threads is not None and not serial:
         numba.set_num_threads(int(n_threads))
+    lock = threading.Lock() if serial else _PARALLEL_LOCK
     try:
         with tqdm(total=N, disable=not progress, desc=f"native {compiled.name}", unit="run") as bar:
             for a in range(0, N, chunk_size):
                 b = min(N, a + chunk_size)
                 obs = observables[a:b] if observables is not None and n_keep else dummy_obs
-                kern.run_batch(P[a:b], scale[a:b], ev_drug, plan.times, plan.kind, plan.index, plan.value,
-                               plan.mul_index, plan.div_index, grid, mode, Y0[a:b] if len(Y0) > 1 else Y0,
-                               base, ss[0], ss[1], ss[2], float(rtol), float(atol), hmax, steps[a:b],
-                               kern.nonautonomous, bool(land_on_outputs), compiled.n_dv,
-                               compiled.n_outputs, col_kind, col_index, *marrays, n_keep, obs, False,
-                               dummy_states, metric_out[a:b], status[a:b], t_fail[a:b], stats[a:b],
-                               ss_time[a:b])
+                with lock:
+                    driver(P[a:b], scale[a:b], ev_drug, plan.times, plan.kind, plan.index, plan.value,
+                                   plan.mul_index, plan.div_index, grid, mode, Y0[a:b] if len(Y0) > 1 else Y0,
+                                   base, ss[0], ss[1], ss[2], float(rtol), float(atol), hmax, steps[a:b],
+                                   kern.nonautonomous, bool(land_on_outputs), compiled.n_dv,
+                                   compiled.n_outputs, col_kind, col_index, *marrays, n_keep, obs, False,
+                                   dummy_states, metric_out[a:b], status[a:b], t_fail[a:b], stats[a:b],
+                                   ss_time[a:b])
                 bar.update(b - a)
     finally:
         if n_threads is not None:

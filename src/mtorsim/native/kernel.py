@@ -49,7 +49,7 @@ _MODEL_FUNCTIONS = ("rhs", "jac_work", "observe", "derive", "initial")
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy", "boundscheck": False}
 _ATTR = "_native_kernel"
 #: Kernel functions called from Python (the others get no CPython wrapper, which saves compile time).
-_ENTRY_POINTS = ("run_one", "run_batch")
+_ENTRY_POINTS = ("run_one", "run_batch", "run_batch_serial")
 
 
 def kernel_source() -> str:
@@ -87,7 +87,7 @@ class Kernel:
 
     Attributes
     ----------
-    run_one, run_batch : numba dispatchers
+    run_one, run_batch, run_batch_serial : numba dispatchers
         See :mod:`.solve` and :mod:`.batch_kernel`.
     nonautonomous : bool
     path : Path
@@ -98,6 +98,7 @@ class Kernel:
 
     run_one: Any
     run_batch: Any
+    run_batch_serial: Any
     nonautonomous: bool
     path: Path
     module: ModuleType
@@ -151,7 +152,7 @@ def build_kernel(compiled: CompiledModel) -> Kernel:
         else:  # called only from compiled code: no Python wrapper to generate
             options = dict(_JIT, no_cpython_wrapper=True, no_cfunc_wrapper=True)
         setattr(module, name, numba.njit(**options)(py))
-    kernel = Kernel(module.run_one, module.run_batch, is_nonautonomous(compiled), path, module,
+    kernel = Kernel(module.run_one, module.run_batch, module.run_batch_serial, is_nonautonomous(compiled), path, module,
                     time.perf_counter() - t0)
     compiled.__dict__[_ATTR] = kernel
     return kernel

@@ -280,6 +280,17 @@ def _evaluate_scipy(task: ChunkTask) -> ChunkResult:
                        tuple(messages), time.perf_counter() - t0, stats)
 
 
+_WHAT = {
+    Status.MAX_STEPS: "maximum number of steps reached",
+    Status.STEP_TOO_SMALL: "step size too small",
+    Status.NON_FINITE: "non-finite state or derivative",
+    Status.NO_STEADY_STATE: "no steady state found in pre-equilibration",
+    Status.SOLVER_FAILED: "solver failed",
+    Status.NOT_RUN: "not run",
+    Status.EXCEPTION: "exception",
+}
+
+
 def _evaluate_native(task: ChunkTask) -> ChunkResult:
     t0 = time.perf_counter()
     n = len(task)
@@ -296,7 +307,7 @@ def _evaluate_native(task: ChunkTask) -> ChunkResult:
                            np.full(n, int(Status.EXCEPTION), dtype=np.int16), (message,) * n,
                            time.perf_counter() - t0, {})
     messages = tuple("" if s == int(Status.SUCCESS) else
-                     f"native integrator: {Status(int(s)).name} at t = {tf:.6g} h; {Status(int(s)).remedy}"
+                     f"native integrator: {_WHAT[Status(int(s))]} at t = {tf:.6g} h; {Status(int(s)).remedy}"
                      for s, tf in zip(res.status, res.t_fail, strict=True))
     columns = dict(zip(STAT_NAMES, res.stats.T, strict=True))
     stats = {"nfev": int(columns["nfev"].sum()), "njev": int(columns["njev"].sum()),
