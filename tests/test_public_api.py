@@ -7,7 +7,7 @@ EXPECTED = {
     "IntegrationError", "Method", "Model", "ModelError", "ModelValidationError", "MtorsimError",
     "MtorsimWarning", "Q", "ReactionNetwork", "Regimen", "Route", "ScheduleError", "SourceLocation",
     "Status", "SteadyState", "Trajectory", "UnitError", "UnknownNameError", "__version__", "build_network",
-    "bundled_model_path", "bundled_models", "check_model", "compile_model", "load_model", "plot_timecourse",
+    "bundled_model_path", "bundled_models", "check_model", "compile_model", "load_model", "load_sbml", "plot_timecourse",
     "simulate",
     # sweeps and analyses
     "DoseLevels", "FitError", "LogNormal", "Metric", "Normal", "ParameterSpace", "SweepError", "SweepResult",
@@ -16,6 +16,8 @@ EXPECTED = {
     "simulate_combination", "sobol_sensitivity", "sweep",
     # native batch engine
     "BatchResult", "simulate_batch",
+    # SBML exchange
+    "SBMLExportError", "export_sbml",
 }
 
 

@@ -8,6 +8,7 @@ The flow of a model::
     ParameterSpace, regimens, variants, doses, Metric --> sweep(...)    -> SweepResult
     dose_response, compare_schedules, compare_variants, combination_index,
     local_sensitivity, sobol_sensitivity: analyses built on sweep
+    export_sbml(model, path, regimen=...) -> SBML Level 3 Version 2 text (libSBML, libRoadRunner, COPASI)
 
 See the README for a tour and ``mtorsim --help`` for the command line.
 """
@@ -38,6 +39,7 @@ from .errors import (
     ModelValidationError,
     MtorsimError,
     MtorsimWarning,
+    SBMLExportError,
     ScheduleError,
     SourceLocation,
     Status,
@@ -64,7 +66,8 @@ from .sweeps import (
 )
 from .units import Q
 
-_LAZY = {"plot_timecourse": "plotting"}  # matplotlib is imported only when a plot is made
+# matplotlib is imported only when a plot is made, libSBML only when SBML is read or written
+_LAZY = {"plot_timecourse": "plotting", "export_sbml": "sbml", "load_sbml": "sbml"}
 
 
 def __getattr__(name: str):
@@ -105,6 +108,7 @@ __all__ = [
     "ReactionNetwork",
     "Regimen",
     "Route",
+    "SBMLExportError",
     "ScheduleError",
     "SourceLocation",
     "Status",
@@ -128,9 +132,11 @@ __all__ = [
     "compare_variants",
     "compile_model",
     "dose_response",
+    "export_sbml",
     "fit_hill",
     "in_vitro_dose_response",
     "load_model",
+    "load_sbml",
     "local_sensitivity",
     "plot_timecourse",
     "simulate",
