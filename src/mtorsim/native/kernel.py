@@ -117,9 +117,14 @@ def build_kernel(compiled: CompiledModel) -> Kernel:
 
     Raises
     ------
+    ValueError
+        If the model has triggered (SBML) events, which the native integrator does not handle.
     CompileError
         If the kernel module cannot be written or imported.
     """
+    if getattr(compiled, "events", None) is not None:
+        raise ValueError(f"model {compiled.name!r} has triggered events, which the native integrator does not "
+                         "handle (only dosing breakpoints): use method='BDF' or 'Radau' (backend='scipy')")
     cached = compiled.__dict__.get(_ATTR)
     if cached is not None:
         return cached

@@ -265,8 +265,9 @@ class SweepDesign:
         method = Method.parse(method)
         chosen = Backend.parse(backend)
         if chosen is Backend.NATIVE and not native_supports(compiled, metrics):
-            raise SweepError("backend", "the native backend reduces metrics of species and outputs only",
-                             "use backend='scipy' (or 'auto') for metrics of parameters")
+            raise SweepError("backend", "the native backend reduces metrics of species and outputs only, "
+                             "on models without triggered events",
+                             "use backend='scipy' (or 'auto') for metrics of parameters or models with events")
         chosen = chosen.resolve(compiled, metrics, method)
         if method is Method.NATIVE and chosen is Backend.SCIPY:
             raise SweepError("method", "method 'native' needs the native backend", "use backend='native' or 'auto'")

@@ -34,7 +34,8 @@ point by point.  :attr:`Backend.NATIVE` hands the whole chunk to
 scales the plan's values per point and drug, pre-equilibrates and integrates
 every point in parallel compiled code and reduces the metrics there.
 :attr:`Backend.AUTO` (the default of :func:`mtorsim.sweep`) is resolved when a
-sweep is designed: native when every metric reads a species or an output.
+sweep is designed: native when every metric reads a species or an output and
+the model has no triggered events.
 """
 
 from __future__ import annotations
@@ -212,7 +213,10 @@ class ChunkResult:
 
 
 def native_supports(compiled: CompiledModel, metrics: tuple[Metric, ...]) -> bool:
-    """Whether the native batch engine can reduce these metrics (each reads a species or output)."""
+    """Whether the native batch engine can run this sweep: every metric reads a species or an
+    output, and the model has no triggered (SBML) events."""
+    if getattr(compiled, "events", None) is not None:
+        return False
     names = set(compiled.state_names) | set(compiled.output_names)
     return all(m.output in names for m in metrics)
 
