@@ -34,11 +34,12 @@ from types import SimpleNamespace
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
+from native_vs_scipy import GRID, METRICS, REGIMEN, perturbed_parameters  # noqa: E402
+from results_file import git_revision, machine, update_section  # noqa: E402
+
 import mtorsim as mt  # noqa: E402
 from mtorsim.metrics import evaluate  # noqa: E402
 from mtorsim.native import simulate_batch  # noqa: E402
-from native_vs_scipy import GRID, METRICS, REGIMEN, perturbed_parameters  # noqa: E402
-from results_file import git_revision, machine, update_section  # noqa: E402
 
 RTOL = 1e-6
 
@@ -186,7 +187,7 @@ def main() -> None:
         single,
         sweep_row,
         "",
-        f"Targets (issue 4): one run >= 2x, sweep >= 5x. Per-metric largest deviation: "
+        "Targets (issue 4): one run >= 2x, sweep >= 5x. Per-metric largest deviation: "
         + ", ".join(f"{k} {v:.2g}" for k, v in worst.items()) + ".",
     ])
     if not args.no_write:
