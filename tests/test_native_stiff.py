@@ -13,7 +13,8 @@ from scipy.integrate import solve_ivp
 import mtorsim as mt
 from mtorsim.dosing import DosingPlan
 from mtorsim.native import integrate_native
-from mtorsim.native.lu import lu_factor, lu_int_work_size, lu_solve
+from mtorsim.native.lu import lu_factor, lu_int_work_size, lu_solve, sp_factor, sp_solve
+from mtorsim.native.sparse import symbolic_lu
 
 STIFF = Path(__file__).parent / "data" / "models" / "stiff"
 
@@ -132,3 +133,21 @@ def test_lu_matches_numpy(rng):
         np.testing.assert_allclose(x, np.linalg.solve(a, b), rtol=1e-9, atol=1e-12)
     singular = np.zeros((3, 3))
     assert factor(singular, np.zeros(lu_int_work_size(3), dtype=np.int64), 3) == 1
+
+
+def test_static_pattern_sparse_lu_matches_numpy(rng):
+    factor, solve = numba.njit(sp_factor), numba.njit(sp_solve)
+    n = 20
+    J = rng.normal(size=(n, n)) * (rng.random((n, n)) < 0.15)
+    rows, cols = np.nonzero(J)
+    program = symbolic_lu(n, rows.astype(np.int64), cols.astype(np.int64))
+    iw = np.concatenate([np.zeros(lu_int_work_size(n), dtype=np.int64), program])
+    values = np.zeros(n * n)
+    inv_hg = 5.0
+    assert factor(J, inv_hg, iw, n, values) == 0
+    b = rng.normal(size=n)
+    x = b.copy()
+    solve(iw, values, x, n)
+    np.testing.assert_allclose(x, np.linalg.solve(inv_hg * np.eye(n) - J, b), rtol=1e-9, atol=1e-12)
+    # a zero pivot is refused (the stepper then factorises densely with partial pivoting)
+    assert factor(np.eye(n) * inv_hg, inv_hg, iw, n, values) == 1

@@ -260,7 +260,7 @@ def integrate_native(
                  float(rtol), float(atol), float(max_step), int(max_steps), kern.nonautonomous,
                  bool(land_on_outputs), compiled.n_dv, n_out, col_kind, col_index, empty_i, empty_i,
                  empty_f, empty_f, empty_f, empty_f, np.zeros(0, dtype=np.bool_), n_out, obs, True,
-                 states, metric_out, status, t_fail, stats, ss_time)
+                 states, metric_out, status, t_fail, stats, ss_time, kern.sparse)
     st = Status(int(status[0]))
     return NativeRun(states[0], obs[0], st, None if st is Status.SUCCESS else float(t_fail[0]),
                      dict(zip(STAT_NAMES, (int(v) for v in stats[0, :6]), strict=True)),
@@ -427,7 +427,7 @@ def simulate_batch(
                                    kern.nonautonomous, bool(land_on_outputs), compiled.n_dv,
                                    compiled.n_outputs, col_kind, col_index, *marrays, n_keep, obs, False,
                                    dummy_states, metric_out[a:b], status[a:b], t_fail[a:b], stats[a:b],
-                                   ss_time[a:b])
+                                   ss_time[a:b], kern.sparse)
                 bar.update(b - a)
     finally:
         if n_threads is not None:

@@ -35,12 +35,14 @@ from types import ModuleType
 from typing import Any
 
 import numba
+import numpy as np
 
 from ..cache import import_module_from_path
 from ..compiled import CompiledModel
 from ..dosing import apply_events
 from ..errors import CompileError
 from . import batch_kernel, lu, reduce, rodas, solve
+from .sparse import symbolic_lu
 
 __all__ = ["Kernel", "build_kernel", "is_nonautonomous", "kernel_source"]
 
@@ -90,6 +92,8 @@ class Kernel:
     run_one, run_batch, run_batch_serial : numba dispatchers
         See :mod:`.solve` and :mod:`.batch_kernel`.
     nonautonomous : bool
+    sparse : ndarray of int64
+        The static sparse-LU program of the model's iteration matrix (:func:`.sparse.symbolic_lu`).
     path : Path
         The kernel module file (numba's cache is beside it).
     build_seconds : float
@@ -100,6 +104,7 @@ class Kernel:
     run_batch: Any
     run_batch_serial: Any
     nonautonomous: bool
+    sparse: Any
     path: Path
     module: ModuleType
     build_seconds: float
@@ -157,7 +162,9 @@ def build_kernel(compiled: CompiledModel) -> Kernel:
         else:  # called only from compiled code: no Python wrapper to generate
             options = dict(_JIT, no_cpython_wrapper=True, no_cfunc_wrapper=True)
         setattr(module, name, numba.njit(**options)(py))
-    kernel = Kernel(module.run_one, module.run_batch, module.run_batch_serial, is_nonautonomous(compiled), path, module,
+    kernel = Kernel(module.run_one, module.run_batch, module.run_batch_serial, is_nonautonomous(compiled),
+                    symbolic_lu(compiled.n_states, np.asarray(compiled.jac_rows), np.asarray(compiled.jac_cols)),
+                    path, module,
                     time.perf_counter() - t0)
     compiled.__dict__[_ATTR] = kernel
     return kernel

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["lu_factor", "lu_int_work_size", "lu_solve"]
+__all__ = ["lu_factor", "lu_int_work_size", "lu_solve", "sp_factor", "sp_solve"]
 
 
 def lu_int_work_size(n):
@@ -115,3 +115,82 @@ def lu_solve(a, iw, b, n):
                 break
             s -= a[i, j] * b[j]
         b[i] = s / a[i, i]
+
+
+# ------------------------------------------------------------------ static-pattern sparse LU
+# The iteration matrix I/(hγ) - J of a given model always has the Jacobian's pattern plus the
+# diagonal, so its fill-in and the sequence of elimination operations can be worked out once
+# (mtorsim.native.sparse.symbolic_lu, diagonal pivots) and replayed each step over only the
+# non-zeros.  The symbolic arrays live in the integer work array after the dense LU's part
+# (offset lu_int_work_size(n)); the values in the first nnz entries of a float array.
+# A pivot that is not safely non-zero makes sp_factor fail, and the caller falls back to
+# the dense partially pivoted factorisation for that step.
+
+
+def sp_factor(jm, inv_hg, iw, n, v):
+    """Factor ``I·inv_hg - jm`` with the static pattern at ``iw[lu_int_work_size(n):]`` into ``v``.
+
+    Returns 0 on success, 1 if a pivot is (nearly) zero or not finite.
+    """
+    base = 3 * n + 1 + n * n
+    nnz = iw[base]
+    njac = iw[base + 1]
+    n_sc = iw[base + 2]
+    n_up = iw[base + 3]
+    rp = base + 4
+    co = rp + n + 1
+    dg = co + nnz
+    jr = dg + n
+    jc = jr + njac
+    jp = jc + njac
+    sp = jp + njac
+    sd = sp + n_sc
+    ss = sd + n_sc
+    ud = ss + n_sc + 1
+    us = ud + n_up
+    for q in range(nnz):
+        v[q] = 0.0
+    for e in range(njac):
+        v[iw[jp + e]] = -jm[iw[jr + e], iw[jc + e]]
+    for i in range(n):
+        v[iw[dg + i]] += inv_hg
+    tiny = 1e-10 * inv_hg
+    for s in range(n_sc):
+        d = v[iw[sd + s]]
+        if not (abs(d) > tiny) or not math.isfinite(d):
+            return 1
+        lpos = iw[sp + s]
+        f = v[lpos] / d
+        v[lpos] = f
+        for u in range(iw[ss + s], iw[ss + s + 1]):
+            v[iw[ud + u]] -= f * v[iw[us + u]]
+    for i in range(n):
+        d = v[iw[dg + i]]
+        if not (abs(d) > tiny) or not math.isfinite(d):
+            return 1
+    return 0
+
+
+def sp_solve(iw, v, b, n):
+    """Solve with the factors of :func:`sp_factor`, in place in ``b``."""
+    base = 3 * n + 1 + n * n
+    nnz = iw[base]
+    rp = base + 4
+    co = rp + n + 1
+    dg = co + nnz
+    for i in range(n):
+        s = b[i]
+        for q in range(iw[rp + i], iw[rp + i + 1]):
+            c = iw[co + q]
+            if c >= i:
+                break
+            s -= v[q] * b[c]
+        b[i] = s
+    for i in range(n - 1, -1, -1):
+        s = b[i]
+        for q in range(iw[rp + i + 1] - 1, iw[rp + i] - 1, -1):
+            c = iw[co + q]
+            if c <= i:
+                break
+            s -= v[q] * b[c]
+        b[i] = s / v[iw[dg + i]]

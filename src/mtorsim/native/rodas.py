@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 
 from ._slots import jac_work, rhs
-from .lu import lu_factor, lu_solve
+from .lu import lu_factor, lu_solve, sp_factor, sp_solve
 
 # ---------------------------------------------------------------- tableau (RODAS, METH=1)
 GAMMA = 0.25
@@ -217,12 +217,16 @@ def rodas4_step(t, h, p, w, jm, m, piv, n, nonauto):
         0 success, 1 singular iteration matrix, 2 non-finite stage.
     """
     inv_hg = 1.0 / (h * GAMMA)
-    for i in range(n):
-        for j in range(n):
-            m[i, j] = -jm[i, j]
-        m[i, i] += inv_hg
-    if lu_factor(m, piv, n) != 0:
-        return 1
+    mv = m.reshape(n * n)  # the sparse factors' values (a view of the dense matrix's storage)
+    mode = 0
+    if sp_factor(jm, inv_hg, piv, n, mv) != 0:  # a small diagonal pivot: dense, partial pivoting
+        mode = 1
+        for i in range(n):
+            for j in range(n):
+                m[i, j] = -jm[i, j]
+            m[i, i] += inv_hg
+        if lu_factor(m, piv, n) != 0:
+            return 1
     y = w[R_Y]
     f0 = w[R_F0]
     dT = w[R_DT]
@@ -240,7 +244,7 @@ def rodas4_step(t, h, p, w, jm, m, piv, n, nonauto):
         k1[i] = f0[i]
         if nonauto:
             k1[i] += h * D1 * dT[i]
-    lu_solve(m, piv, k1, n)
+    linear_solve(mode, m, mv, piv, k1, n)
     # stage 2
     for i in range(n):
         u[i] = y[i] + A21 * k1[i]
@@ -249,7 +253,7 @@ def rodas4_step(t, h, p, w, jm, m, piv, n, nonauto):
         k2[i] = du[i] + (C21 * ih) * k1[i]
         if nonauto:
             k2[i] += h * D2 * dT[i]
-    lu_solve(m, piv, k2, n)
+    linear_solve(mode, m, mv, piv, k2, n)
     # stage 3
     for i in range(n):
         u[i] = y[i] + A31 * k1[i] + A32 * k2[i]
@@ -258,7 +262,7 @@ def rodas4_step(t, h, p, w, jm, m, piv, n, nonauto):
         k3[i] = du[i] + ih * (C31 * k1[i] + C32 * k2[i])
         if nonauto:
             k3[i] += h * D3 * dT[i]
-    lu_solve(m, piv, k3, n)
+    linear_solve(mode, m, mv, piv, k3, n)
     # stage 4
     for i in range(n):
         u[i] = y[i] + A41 * k1[i] + A42 * k2[i] + A43 * k3[i]
@@ -267,21 +271,21 @@ def rodas4_step(t, h, p, w, jm, m, piv, n, nonauto):
         k4[i] = du[i] + ih * (C41 * k1[i] + C42 * k2[i] + C43 * k3[i])
         if nonauto:
             k4[i] += h * D4 * dT[i]
-    lu_solve(m, piv, k4, n)
+    linear_solve(mode, m, mv, piv, k4, n)
     # stage 5 (at t + h)
     for i in range(n):
         u[i] = y[i] + A51 * k1[i] + A52 * k2[i] + A53 * k3[i] + A54 * k4[i]
     _stage_rhs(t + h, p, w, n)
     for i in range(n):
         k5[i] = du[i] + ih * (C51 * k1[i] + C52 * k2[i] + C53 * k3[i] + C54 * k4[i])
-    lu_solve(m, piv, k5, n)
+    linear_solve(mode, m, mv, piv, k5, n)
     # stage 6 (embedded solution u + k5 at t + h)
     for i in range(n):
         u[i] = u[i] + k5[i]
     _stage_rhs(t + h, p, w, n)
     for i in range(n):
         k6[i] = du[i] + ih * (C61 * k1[i] + C62 * k2[i] + C63 * k3[i] + C64 * k4[i] + C65 * k5[i])
-    lu_solve(m, piv, k6, n)
+    linear_solve(mode, m, mv, piv, k6, n)
     ynew = w[R_YNEW]
     q1 = w[R_Q1]
     q2 = w[R_Q2]
@@ -292,6 +296,14 @@ def rodas4_step(t, h, p, w, jm, m, piv, n, nonauto):
     if not all_finite(ynew, n):
         return 2
     return 0
+
+
+def linear_solve(mode, m, mv, piv, b, n):
+    """Solve with the factors of this step: sparse (``mode`` 0) or dense (1)."""
+    if mode == 0:
+        sp_solve(piv, mv, b, n)
+    else:
+        lu_solve(m, piv, b, n)
 
 
 def dense_output(theta, w, out, n):

@@ -175,8 +175,10 @@ def integrate(p, w, jm, m, piv, dv, n, nonauto, t_eval, pt, pk, pidx, pval, pmul
 def run_one(r, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_eval, y0_mode, Y0, base_state,
             ss_tmax, ss_rel, ss_abs, rtol, atol, hmax, max_steps, nonauto, land, n_dv, n_out,
             col_kind, col_index, m_kind, m_col, m_start, m_end, m_time, m_thr, m_rel, n_keep,
-            obs_out, keep_states, states_out, metric_out, status, t_fail, stats, ss_time):
+            obs_out, keep_states, states_out, metric_out, status, t_fail, stats, ss_time, sp):
     """Run ``r`` of a batch, writing its row of every output array.
+
+    ``sp`` is the model's static sparse-LU program (:func:`mtorsim.native.sparse.symbolic_lu`).
 
     ``y0_mode``: 0 the model's initial values, 1 the drug-free steady state reached
     from them, 2 the state ``Y0[r]`` (or ``Y0[0]`` when ``Y0`` has one row).
@@ -191,7 +193,10 @@ def run_one(r, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_eval, y0_mod
     w = np.zeros((N_WORK_ROWS, n))
     jm = np.zeros((n, n))
     m = np.zeros((n, n))
-    piv = np.zeros(lu_int_work_size(n), dtype=np.int64)
+    base = lu_int_work_size(n)
+    piv = np.zeros(base + sp.shape[0], dtype=np.int64)
+    for q in range(sp.shape[0]):
+        piv[base + q] = sp[q]
     dv = np.zeros(max(n_dv, 1))
     obs_tmp = np.zeros(max(n_out, 1))
     buf = np.empty((nt, max(ncol, 1)))
