@@ -14,6 +14,8 @@ EXPECTED = {
     "Uniform", "Values", "combination_index", "combination_index_from_table", "compare", "compare_schedules",
     "compare_variants", "dose_response", "fit_hill", "in_vitro_dose_response", "local_sensitivity",
     "simulate_combination", "sobol_sensitivity", "sweep",
+    # native batch engine
+    "BatchResult", "simulate_batch",
     # SBML exchange
     "SBMLExportError", "export_sbml",
 }

@@ -4,6 +4,7 @@ The flow of a model::
 
     load_model(path) -> Model -> compile_model(model) -> CompiledModel
     Regimen / Dose  ------------------------------------> simulate(...) -> Trajectory
+    parameters[N, P], Regimen, Metric ------------------> simulate_batch(...) -> BatchResult (compiled, parallel)
     ParameterSpace, regimens, variants, doses, Metric --> sweep(...)    -> SweepResult
     dose_response, compare_schedules, compare_variants, combination_index,
     local_sensitivity, sobol_sensitivity: analyses built on sweep
@@ -49,6 +50,7 @@ from .errors import (
 from .integration import Method, SteadyState, simulate
 from .loading import bundled_model_path, bundled_models, check_model, load_model
 from .metrics import Metric
+from .native import BatchResult, simulate_batch
 from .network import ConservationLaw, ReactionNetwork, build_network
 from .results import Trajectory
 from .spec import Model, Route
@@ -81,6 +83,7 @@ def __getattr__(name: str):
 
 
 __all__ = [
+    "BatchResult",
     "CompileError",
     "CompiledModel",
     "ConfigError",
@@ -137,6 +140,7 @@ __all__ = [
     "local_sensitivity",
     "plot_timecourse",
     "simulate",
+    "simulate_batch",
     "simulate_combination",
     "sobol_sensitivity",
     "sweep",
