@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import time
 import types
@@ -271,6 +272,25 @@ def cuda_info() -> str:
     return f"{name}, {total / 2**30:.0f} GiB ({free / 2**30:.0f} GiB free), CUDA runtime {rt}, driver {drv}"
 
 
+def ptx_check(compiled) -> str:
+    """Compile the kernel to PTX for sm_90 without a GPU (needs libNVVM); one line on the outcome."""
+    import subprocess
+
+    code = ("import time, mtorsim as mt; from mtorsim.native.cuda_batch import kernel_ptx; "
+            "c = mt.compile_model('pi3k_akt_mtor'); t = time.perf_counter(); p = kernel_ptx(c, cc=(9, 0)); "
+            "print(len(p), round(time.perf_counter() - t, 1))")
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=1800)
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["?"])[-1]
+        return f"Compiling the kernel to PTX for sm_90 without a GPU failed or was not possible: {last}"
+    size, sec = proc.stdout.split()[-2:]
+    import numba
+
+    return (f"The bundled model's kernel compiles to PTX for sm_90 (H100/H200) with numba {numba.__version__}'s "
+            f"CUDA target and no GPU ({int(size) / 1e6:.1f} MB of PTX in {sec} s).")
+
+
 def fmt(x: float, digits: int = 3) -> str:
     if x is None or not math.isfinite(x):
         return "—"
@@ -403,6 +423,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     cmd = command_line()
     if args.dry_run or not cuda_results or (device or "").startswith("numba CUDA simulator"):
+        ptx_note = ptx_check(compiled)
+        print(ptx_note)
         body = [
             "## GPU ensemble: CUDA backend vs JAX/diffrax vs native CPU",
             "",
@@ -411,14 +433,17 @@ def main(argv: list[str] | None = None) -> int:
             "runs in ≤ 60 s; ≥ 10× JAX/diffrax runs/s on the same GPU) are unverified.",
             "",
             f"Last run: `{cmd}` on {machine()}; revision {git_revision()}. "
-            + ("A dry run (3 runs, 1 day) checking the script end to end" if args.dry_run else "A run")
-            + (f" with the CUDA kernel on {device}" if device else "") + ".",
+            + (f"A dry run ({max(args.n)} runs, {args.days} day) checking the script end to end"
+               if args.dry_run else "A run")
+            + (f", the CUDA kernel on the {device}" if device else "")
+            + (f", diffrax with {jv}" if jv and "diffrax" not in args.skip else "") + ".",
         ]
         if check:
             body.append("Answers vs the native backend on those runs (largest deviation relative to each "
                         "output's or metric's range): "
                         + "; ".join(f"{k} {v:.2g}" if "equal" not in k else f"{k}: {bool(v)}"
                                     for k, v in check.items()) + ".")
+        body.append(ptx_note)
         body += [f"- {n}" for n in notes]
         body += ["", "To measure, on a machine with an NVIDIA H100/H200, numba with CUDA, and "
                  "`pip install -U \"jax[cuda12]\" diffrax`: "

@@ -131,3 +131,24 @@ def test_auto_without_a_gpu_runs_native():
     b = simulate_batch(c, c.default_parameters[None], None, t, backend="native", progress=False)
     np.testing.assert_array_equal(a.observables, b.observables)
     assert a.info.get("backend", "native") == "native"
+
+
+def _nvvm_available() -> bool:
+    try:
+        from numba.cuda.cudadrv.nvvm import NVVM
+
+        NVVM()
+        return True
+    except Exception:  # noqa: BLE001 - no libNVVM: nothing to compile with
+        return False
+
+
+@pytest.mark.skipif(not _nvvm_available(), reason="libNVVM (CUDA toolkit) not installed")
+def test_kernel_compiles_for_a_real_gpu_without_one():
+    """numba.cuda types and lowers the whole kernel to PTX for sm_90 (the simulator never compiles)."""
+    from mtorsim.native.cuda_batch import kernel_ptx
+
+    c = mt.compile_model(mt.load_model(cases.ROBER))
+    ptx = kernel_ptx(c, cc=(9, 0))
+    assert ".target sm_90" in ptx
+    assert ".entry" in ptx and "batch_kernel" in ptx

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import time
+import types
 from typing import Any
 
 import numpy as np
@@ -95,6 +96,85 @@ def _free_bytes(cuda: Any) -> float:
         return math.nan
 
 
+#: Per-run scalars copied back: status, failure time, steady-state time and counters.
+N_OUT_SCALARS = 10
+
+
+def _shared_args(to_device: Any, plan: DosingPlan, ev_drug: NDArray[np.int64], grid: NDArray[np.float64],
+                 base: NDArray[np.float64], col_kind: NDArray[np.int64], col_index: NDArray[np.int64],
+                 marrays: tuple[NDArray[Any], ...]) -> dict[str, list[Any]]:
+    """Inputs every run reads (copied to the device once per call)."""
+    dev = [to_device(np.ascontiguousarray(a)) for a in (
+        ev_drug, plan.times, plan.kind, plan.index, plan.value, plan.mul_index, plan.div_index, grid, base)]
+    return {"plan": dev[:7], "grid": [dev[7]], "base": [dev[8]],
+            "cols": [to_device(np.ascontiguousarray(a)) for a in (col_kind, col_index)],
+            "metrics": [to_device(np.ascontiguousarray(a)) for a in marrays]}
+
+
+def _chunk_buffers(empty: Any, compiled: CompiledModel, n_par: int, n_events: int, nt: int, ncol: int,
+                   n_keep: int, n_metrics: int, n_stats: int, chunk: int) -> dict[str, list[Any]]:
+    """Per-chunk device arrays: outputs (run index first) and work slots (run index last)."""
+    work = [empty(shape, dtype=dtype) for shape, dtype in work_shapes(
+        compiled.n_states, n_par, compiled.n_dv, compiled.n_outputs, n_events, nt, ncol, chunk).values()]
+    outputs = [empty((chunk, nt, n_keep) if n_keep else (1, 1, 1), dtype=np.float64),
+               empty((chunk, n_metrics), dtype=np.float64), empty(chunk, dtype=np.int64),
+               empty(chunk, dtype=np.float64), empty((chunk, n_stats), dtype=np.int64),
+               empty(chunk, dtype=np.float64)]
+    return {"outputs": outputs, "work": work, "states": [empty((1, 1), dtype=np.float64)]}
+
+
+def kernel_args(k: int, P: Any, scale: Any, steps: Any, Y0: Any, mode: int, ss: tuple[float, float, float],
+                rtol: float, atol: float, hmax: float, nonauto: bool, land: bool, n_keep: int,
+                shared: dict[str, list[Any]], slots: dict[str, list[Any]]) -> tuple[Any, ...]:
+    """The argument tuple of :func:`.cuda_kernel.batch_kernel` for a chunk of ``k`` runs."""
+    return (int(k), P, scale, *shared["plan"], *shared["grid"], int(mode), Y0, *shared["base"],
+            float(ss[0]), float(ss[1]), float(ss[2]), float(rtol), float(atol), float(hmax), steps,
+            bool(nonauto), bool(land), int(n_keep), *shared["cols"], *shared["metrics"],
+            *slots["outputs"], *slots["work"], *slots["states"])
+
+
+def kernel_ptx(compiled: CompiledModel, *, cc: tuple[int, int] = (9, 0), n_events: int = 2,
+               n_times: int = 3, n_keep: int = 1, n_metrics: int = 1) -> str:
+    """PTX of the model's kernel for compute capability ``cc``, compiled without a GPU.
+
+    Types every argument as :func:`run_cuda` passes it, so numba.cuda's typing and
+    lowering of the whole kernel (stepper, LU, events, reductions, the generated
+    model functions) are checked on machines with libNVVM but no device.  numba
+    compiles device functions for the compute capability of the current device,
+    which it asks the driver for; for the duration of this call that question is
+    answered with ``cc`` (and the namespace is a fresh one, never launched).
+    """
+    import numba
+    from numba import cuda
+    from numba.cuda import dispatcher
+
+    from .cuda_kernel import kernel_namespace
+    from .kernel import is_nonautonomous
+
+    ns = kernel_namespace(compiled, cuda.jit(device=True))
+    n_par = compiled.n_parameters
+    plan = DosingPlan(np.zeros(n_events), np.zeros(n_events, dtype=np.int64), np.zeros(n_events, dtype=np.int64),
+                      np.zeros(n_events), np.full(n_events, -1, dtype=np.int64),
+                      np.full(n_events, -1, dtype=np.int64), ("",) * n_events)
+    i8, f8 = np.zeros(n_metrics, dtype=np.int64), np.zeros(n_metrics)
+    marrays = (i8, i8, f8, f8, f8, f8, np.zeros(n_metrics, dtype=np.bool_))
+    cols = np.zeros(n_keep, dtype=np.int64)
+    shared = _shared_args(np.ascontiguousarray, plan, np.zeros(n_events, dtype=np.int64), np.zeros(n_times),
+                          np.zeros(compiled.n_states), cols, cols, marrays)
+    slots = _chunk_buffers(np.empty, compiled, n_par, n_events, n_times, n_keep, n_keep, n_metrics, 7, 2)
+    args = kernel_args(2, np.zeros((2, n_par)), np.zeros((2, 1)), np.zeros(2, dtype=np.int64),
+                       np.zeros((1, compiled.n_states)), 0, (1.0, 1.0, 1.0), 1e-6, 1e-9, 1.0,
+                       is_nonautonomous(compiled), False, n_keep, shared, slots)
+    signature = tuple(numba.typeof(a) for a in args)
+    asked = dispatcher.get_current_device
+    dispatcher.get_current_device = lambda: types.SimpleNamespace(compute_capability=cc)
+    try:
+        ptx, _ = cuda.compile_ptx(ns["batch_kernel"], signature, cc=cc)
+    finally:
+        dispatcher.get_current_device = asked
+    return ptx
+
+
 def run_cuda(
     compiled: CompiledModel, P: NDArray[np.float64], scale: NDArray[np.float64],
     ev_drug: NDArray[np.int64], plan: DosingPlan, grid: NDArray[np.float64], mode: int,
@@ -133,21 +213,9 @@ def run_cuda(
     tpb = int(max(1, min(threads_per_block, chunk)))
 
     t0 = time.perf_counter()
-    d_const = [cuda.to_device(np.ascontiguousarray(a)) for a in (
-        ev_drug, plan.times, plan.kind, plan.index, plan.value, plan.mul_index, plan.div_index, grid)]
-    d_base = cuda.to_device(base)
-    d_cols = [cuda.to_device(a) for a in (col_kind, col_index)]
-    d_metrics = [cuda.to_device(np.ascontiguousarray(a)) for a in marrays]
-    work = [cuda.device_array(shape, dtype=dtype)
-            for shape, dtype in work_shapes(n, n_par, compiled.n_dv, compiled.n_outputs, len(plan), nt,
-                                            ncol, chunk).values()]
-    d_states = cuda.device_array((1, 1), dtype=np.float64)
-    d_obs = cuda.device_array((chunk, nt, n_keep) if n_keep else (1, 1, 1), dtype=np.float64)
-    d_metric = cuda.device_array((chunk, n_metrics), dtype=np.float64)
-    d_status = cuda.device_array(chunk, dtype=np.int64)
-    d_tfail = cuda.device_array(chunk, dtype=np.float64)
-    d_stats = cuda.device_array((chunk, stats.shape[1]), dtype=np.int64)
-    d_sstime = cuda.device_array(chunk, dtype=np.float64)
+    shared = _shared_args(cuda.to_device, plan, ev_drug, grid, base, col_kind, col_index, marrays)
+    slots = _chunk_buffers(cuda.device_array, compiled, n_par, len(plan), nt, ncol, n_keep, n_metrics,
+                           stats.shape[1], chunk)
     shared_y0 = cuda.to_device(np.ascontiguousarray(Y0)) if len(Y0) == 1 else None
     launches = 0
     with tqdm(total=N, disable=not progress, desc=f"cuda {compiled.name}", unit="run") as bar:
@@ -159,13 +227,11 @@ def run_cuda(
             d_steps = cuda.to_device(np.ascontiguousarray(steps[a:b]))
             d_y0 = shared_y0 if shared_y0 is not None else cuda.to_device(np.ascontiguousarray(Y0[a:b]))
             blocks = (k + tpb - 1) // tpb
-            kern.kernel[blocks, tpb](
-                k, d_P, d_scale, *d_const[:7], d_const[7], mode, d_y0, d_base, ss[0], ss[1], ss[2],
-                float(rtol), float(atol), float(hmax), d_steps, kern.nonautonomous, bool(land), n_keep,
-                *d_cols, *d_metrics, d_obs, d_metric, d_status, d_tfail, d_stats, d_sstime,
-                *work, d_states)
+            kern.kernel[blocks, tpb](*kernel_args(k, d_P, d_scale, d_steps, d_y0, mode, ss, rtol, atol, hmax,
+                                                  kern.nonautonomous, land, n_keep, shared, slots))
             cuda.synchronize()
             launches += 1
+            d_obs, d_metric, d_status, d_tfail, d_stats, d_sstime = slots["outputs"]
             metric_out[a:b] = d_metric.copy_to_host()[:k]
             status[a:b] = d_status.copy_to_host()[:k]
             t_fail[a:b] = d_tfail.copy_to_host()[:k]
@@ -180,8 +246,6 @@ def run_cuda(
             "device": _device_name(cuda, kern.simulator)}
 
 
-#: Per-run scalars copied back: status, failure time, steady-state time and counters.
-N_OUT_SCALARS = 10
 
 
 def _device_name(cuda: Any, simulator: bool) -> str:

@@ -37,7 +37,7 @@ from .reduce import metric_value
 from .rodas import N_SF, N_SI, N_WORK_ROWS, R_Y, SF_T_FAIL, SI_STATUS
 from .solve import N_STATS, integrate, steady_state
 
-__all__ = ["CudaKernel", "build_cuda_kernel", "run_into", "work_shapes"]
+__all__ = ["CudaKernel", "build_cuda_kernel", "kernel_namespace", "run_into", "work_shapes"]
 
 #: The generated model functions the kernel calls, and those they call in turn.
 _MODEL_FUNCTIONS = ("rates", "rate_derivatives", "rhs", "jac_work", "observe", "derive", "initial")
@@ -158,6 +158,21 @@ def run_into(r, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_eval, y0_mo
     t_fail[r] = sf[SF_T_FAIL]
 
 
+def max2(a, b):
+    """``max(a, b)`` as Python defines it (``a`` unless ``b > a``).
+
+    Bound as ``max`` in the kernel namespace: the vararg ``max``/``min`` overloads of
+    numba's core do not compile as CUDA device code in numba's built-in CUDA target,
+    and every use in the kernel has two arguments.
+    """
+    return b if b > a else a
+
+
+def min2(a, b):
+    """``min(a, b)`` as Python defines it (``a`` unless ``b < a``); bound as ``min``."""
+    return b if b < a else a
+
+
 def batch_kernel(n_runs, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_eval, y0_mode, Y0,
                  base_state, ss_tmax, ss_rel, ss_abs, rtol, atol, hmax, max_steps, nonauto, land,
                  n_keep, col_kind, col_index, m_kind, m_col, m_start, m_end, m_time, m_thr, m_rel,
@@ -200,13 +215,48 @@ def _rebind(fn: FunctionType, namespace: dict) -> FunctionType:
     return FunctionType(fn.__code__, namespace, fn.__name__, fn.__defaults__, fn.__closure__)
 
 
+def kernel_namespace(compiled: CompiledModel, device: Any) -> dict[str, Any]:
+    """The kernel's functions for ``compiled``, each wrapped with ``device`` (e.g.
+    ``cuda.jit(device=True)``), in one namespace; ``ns["batch_kernel"]`` is the
+    unwrapped kernel function bound to it.
+
+    Raises
+    ------
+    CompileError
+        If the generated source cannot be executed.
+    """
+    from numba import cuda
+
+    name = f"mtorsim_cuda_{compiled.key[:16]}"
+    model_ns: dict[str, Any] = {"__name__": name + "_model"}
+    ns: dict[str, Any] = {"__name__": name, "cuda": cuda}
+    try:
+        exec(compile(compiled.source, f"<{name}_model>", "exec"), model_ns)  # noqa: S102
+        exec(compile(kernel_source(), f"<{name}>", "exec"), ns)  # noqa: S102
+    except Exception as exc:  # noqa: BLE001 - any failure here is a compile failure
+        raise CompileError(compiled.name, f"cannot execute the generated source for CUDA: {exc}",
+                           "regenerate the model (clear its cache entry) and retry") from exc
+    ns["max"] = device(max2)
+    ns["min"] = device(min2)
+    for fname in _MODEL_FUNCTIONS:
+        model_ns[fname] = device(model_ns[fname])
+    for fname in _BOUND:
+        ns[fname] = model_ns[fname]
+    for fname, obj in list(ns.items()):
+        if isinstance(obj, FunctionType) and obj.__module__ == name and fname not in ("run_one", "run_batch"):
+            ns[fname] = device(obj)
+    ns["run_into"] = device(_rebind(run_into, ns))
+    ns["batch_kernel"] = _rebind(batch_kernel, ns)
+    return ns
+
+
 def build_cuda_kernel(compiled: CompiledModel) -> CudaKernel:
     """The model's CUDA kernel, built once per :class:`CompiledModel` (memoised on it).
 
     Raises
     ------
     CompileError
-        If the generated source cannot be executed or bound.
+        If the generated source cannot be executed.
     """
     cached = compiled.__dict__.get(_ATTR)
     if cached is not None:
@@ -218,25 +268,8 @@ def build_cuda_kernel(compiled: CompiledModel) -> CudaKernel:
         from numba import config, cuda
 
         t0 = time.perf_counter()
-        device = cuda.jit(device=True)
-        name = f"mtorsim_cuda_{compiled.key[:16]}"
-        model_ns: dict[str, Any] = {"__name__": name + "_model"}
-        ns: dict[str, Any] = {"__name__": name, "cuda": cuda}
-        try:
-            exec(compile(compiled.source, f"<{name}_model>", "exec"), model_ns)  # noqa: S102
-            exec(compile(kernel_source(), f"<{name}>", "exec"), ns)  # noqa: S102
-        except Exception as exc:  # noqa: BLE001 - any failure here is a compile failure
-            raise CompileError(compiled.name, f"cannot execute the generated source for CUDA: {exc}",
-                               "regenerate the model (clear its cache entry) and retry") from exc
-        for fname in _MODEL_FUNCTIONS:
-            model_ns[fname] = device(model_ns[fname])
-        for fname in _BOUND:
-            ns[fname] = model_ns[fname]
-        for fname, obj in list(ns.items()):
-            if isinstance(obj, FunctionType) and obj.__module__ == name and fname not in ("run_one", "run_batch"):
-                ns[fname] = device(obj)
-        ns["run_into"] = device(_rebind(run_into, ns))
-        kernel = cuda.jit(_rebind(batch_kernel, ns))
+        ns = kernel_namespace(compiled, cuda.jit(device=True))
+        kernel = cuda.jit(ns["batch_kernel"])
         built = CudaKernel(kernel, is_nonautonomous(compiled), bool(config.ENABLE_CUDASIM), ns,
                            time.perf_counter() - t0)
         compiled.__dict__[_ATTR] = built
