@@ -7,13 +7,17 @@ EXPECTED = {
     "IntegrationError", "Method", "Model", "ModelError", "ModelValidationError", "MtorsimError",
     "MtorsimWarning", "Q", "ReactionNetwork", "Regimen", "Route", "ScheduleError", "SourceLocation",
     "Status", "SteadyState", "Trajectory", "UnitError", "UnknownNameError", "__version__", "build_network",
-    "bundled_model_path", "bundled_models", "check_model", "compile_model", "load_model", "plot_timecourse",
+    "bundled_model_path", "bundled_models", "check_model", "compile_model", "load_model", "load_sbml", "plot_timecourse",
     "simulate",
     # sweeps and analyses
     "DoseLevels", "FitError", "LogNormal", "Metric", "Normal", "ParameterSpace", "SweepError", "SweepResult",
     "Uniform", "Values", "combination_index", "combination_index_from_table", "compare", "compare_schedules",
     "compare_variants", "dose_response", "fit_hill", "in_vitro_dose_response", "local_sensitivity",
     "simulate_combination", "sobol_sensitivity", "sweep",
+    # native batch engine
+    "BatchResult", "simulate_batch",
+    # SBML exchange
+    "SBMLExportError", "export_sbml",
 }
 
 

@@ -37,7 +37,7 @@ def test_sweep_matches_single_simulations(compile_ok):
     samples = ParameterSpace([Uniform("kcat_S6K1", 0.2, 0.8)]).grid(2)
     regimen = mt.Regimen.in_vitro("everolimus", "1 nM")
     result = sweep(compiled, metrics=metrics, regimens=regimen, variants=[None, "frb_mutant"], doses=[0.5, 2],
-                   parameters=samples, t_end="12 h", n_points=49, progress=False, chunk_size=3)
+                   parameters=samples, t_end="12 h", n_points=49, progress=False, chunk_size=3, backend="scipy")
     table = result.table
     assert table["point_id"].tolist() == list(range(8))
     assert (table["status"] == "SUCCESS").all()

@@ -4,9 +4,11 @@ The flow of a model::
 
     load_model(path) -> Model -> compile_model(model) -> CompiledModel
     Regimen / Dose  ------------------------------------> simulate(...) -> Trajectory
+    parameters[N, P], Regimen, Metric ------------------> simulate_batch(...) -> BatchResult (compiled, parallel)
     ParameterSpace, regimens, variants, doses, Metric --> sweep(...)    -> SweepResult
     dose_response, compare_schedules, compare_variants, combination_index,
     local_sensitivity, sobol_sensitivity: analyses built on sweep
+    export_sbml(model, path, regimen=...) -> SBML Level 3 Version 2 text (libSBML, libRoadRunner, COPASI)
 
 See the README for a tour and ``mtorsim --help`` for the command line.
 """
@@ -37,6 +39,7 @@ from .errors import (
     ModelValidationError,
     MtorsimError,
     MtorsimWarning,
+    SBMLExportError,
     ScheduleError,
     SourceLocation,
     Status,
@@ -47,6 +50,7 @@ from .errors import (
 from .integration import Method, SteadyState, simulate
 from .loading import bundled_model_path, bundled_models, check_model, load_model
 from .metrics import Metric
+from .native import BatchResult, simulate_batch
 from .network import ConservationLaw, ReactionNetwork, build_network
 from .results import Trajectory
 from .spec import Model, Route
@@ -62,7 +66,8 @@ from .sweeps import (
 )
 from .units import Q
 
-_LAZY = {"plot_timecourse": "plotting"}  # matplotlib is imported only when a plot is made
+# matplotlib is imported only when a plot is made, libSBML only when SBML is read or written
+_LAZY = {"plot_timecourse": "plotting", "export_sbml": "sbml", "load_sbml": "sbml"}
 
 
 def __getattr__(name: str):
@@ -78,6 +83,7 @@ def __getattr__(name: str):
 
 
 __all__ = [
+    "BatchResult",
     "CompileError",
     "CompiledModel",
     "ConfigError",
@@ -102,6 +108,7 @@ __all__ = [
     "ReactionNetwork",
     "Regimen",
     "Route",
+    "SBMLExportError",
     "ScheduleError",
     "SourceLocation",
     "Status",
@@ -125,12 +132,15 @@ __all__ = [
     "compare_variants",
     "compile_model",
     "dose_response",
+    "export_sbml",
     "fit_hill",
     "in_vitro_dose_response",
     "load_model",
+    "load_sbml",
     "local_sensitivity",
     "plot_timecourse",
     "simulate",
+    "simulate_batch",
     "simulate_combination",
     "sobol_sensitivity",
     "sweep",

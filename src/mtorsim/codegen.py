@@ -35,13 +35,15 @@ the module before jitting their callers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sympy
 from sympy.printing.pycode import PythonCodePrinter
 
 from . import spec
 from .network import ReactionNetwork
 
-__all__ = ["GENERATOR_VERSION", "emit_module"]
+__all__ = ["EVENT_FUNCTIONS", "GENERATOR_VERSION", "emit_module"]
 
 #: Bump whenever the emitted code or its calling convention changes; cached
 #: modules carry it and are rebuilt on mismatch.
@@ -168,6 +170,64 @@ def _float_array(values: list[float]) -> str:
     return f"np.array([{', '.join(repr(float(v)) for v in values)}], dtype=np.float64)"
 
 
+#: Functions emitted only for models with events (plain Python; the event loop calls them).
+EVENT_FUNCTIONS = ("event_roots", "event_triggers", "event_delays", "event_priorities", "event_values")
+
+
+def _bool_array(values: list[bool]) -> str:
+    return f"np.array([{', '.join(str(bool(v)) for v in values)}], dtype=np.bool_)"
+
+
+def _event_section(network: ReactionNetwork, printer: _Printer, x: Callable[[sympy.Expr], sympy.Expr]) -> str:
+    """Constants and functions for events: one root function per relation in any trigger.
+
+    ``event_roots`` gives ``g[k] = lhs - rhs`` of relation ``k``; ``event_triggers`` evaluates
+    every trigger from ``g`` (so the event loop can impose the sign a root crossing gives);
+    ``event_values`` gives every assignment's value, events one after another
+    (``EVENT_OFFSET[e]:EVENT_OFFSET[e+1]``, into states ``EVENT_TARGET``).
+    """
+    events = network.events
+    relations: list[sympy.Basic] = []
+    for ev in events:
+        for rel in sorted(ev.trigger.atoms(sympy.core.relational.Relational), key=sympy.default_sort_key):
+            if rel not in relations:
+                relations.append(rel)
+    g = [sympy.Symbol(f"g[{k}]", real=True) for k in range(len(relations))]
+    to_g = {rel: rel.func(g[k], sympy.Integer(0)) for k, rel in enumerate(relations)}
+    root_lines = _body(printer, [(f"out[{k}]", x(rel.lhs - rel.rhs)) for k, rel in enumerate(relations)], "c")
+    trigger_lines = [f"    out[{e}] = 1.0 if ({printer.doprint(x(ev.trigger.xreplace(to_g)))}) else 0.0"
+                     for e, ev in enumerate(events)]
+    delay_lines = _body(printer, [(f"out[{e}]", x(ev.delay)) for e, ev in enumerate(events) if ev.delay is not None], "c")
+    priority_lines = _body(printer, [(f"out[{e}]", x(ev.priority)) for e, ev in enumerate(events)
+                                     if ev.priority is not None], "c")
+    values = [v for ev in events for v in ev.values]
+    value_lines = _body(printer, [(f"out[{i}]", x(v)) for i, v in enumerate(values)], "c")
+    offsets = [0]
+    for ev in events:
+        offsets.append(offsets[-1] + len(ev.values))
+    header = f"""
+N_EVENTS = {len(events)}
+N_ROOTS = {len(relations)}
+N_EVENT_VALUES = {len(values)}
+EVENT_PERSISTENT = {_bool_array([ev.persistent for ev in events])}
+EVENT_INITIAL_VALUE = {_bool_array([ev.initial_value for ev in events])}
+EVENT_USE_TRIGGER_VALUES = {_bool_array([ev.use_values_from_trigger_time for ev in events])}
+EVENT_HAS_DELAY = {_bool_array([ev.delay is not None for ev in events])}
+EVENT_HAS_PRIORITY = {_bool_array([ev.priority is not None for ev in events])}
+EVENT_OFFSET = {_int_array(offsets)}
+EVENT_TARGET = {_int_array([i for ev in events for i in ev.targets])}
+"""
+    parts = [
+        header,
+        _function("event_roots", "t, y, p, out", root_lines, "Root functions (lhs - rhs of each trigger relation), shape (N_ROOTS,)."),
+        _function("event_triggers", "t, y, p, g, out", trigger_lines, "Trigger values (1.0 true, 0.0 false) from root values g, shape (N_EVENTS,)."),
+        _function("event_delays", "t, y, p, out", delay_lines, "Delays of the events that have one, shape (N_EVENTS,)."),
+        _function("event_priorities", "t, y, p, out", priority_lines, "Priorities of the events that have one, shape (N_EVENTS,)."),
+        _function("event_values", "t, y, p, out", value_lines, "Every event assignment's value, shape (N_EVENT_VALUES,)."),
+    ]
+    return "\n\n".join(parts)
+
+
 def emit_module(network: ReactionNetwork, key: str = "") -> str:
     """Python source of the model's numerical functions (see module docstring).
 
@@ -288,4 +348,6 @@ FUNCTIONS = ("rates", "rate_derivatives", "rhs", "jac_work", "jac", "jac_sparse_
         _function("derive", "p", derive_lines, "Derived parameters, in place."),
         _function("initial", "p, y", init_lines, "Expression-valued initial states, in place."),
     ]
+    if network.events:
+        parts.append(_event_section(network, printer, x))
     return "\n\n".join(parts)

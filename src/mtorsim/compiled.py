@@ -30,7 +30,7 @@ from .loading import load_model
 from .network import Layout, ReactionNetwork, build_network, fingerprint, layout
 from .units import parse_quantity, parse_unit, to_canonical
 
-__all__ = ["AUTO", "CompiledModel", "compile_model"]
+__all__ = ["AUTO", "CompiledModel", "EventFunctions", "compile_model"]
 
 #: Sentinel for ``cache_dir``: use :func:`mtorsim.cache.default_cache_dir`.
 AUTO = "auto"
@@ -40,6 +40,47 @@ AUTO = "auto"
 FUNCTION_NAMES = ("rates", "rate_derivatives", "rhs", "jac_work", "jac", "jac_sparse_work", "jac_sparse",
                   "observe", "derive", "initial")
 _JIT_OPTIONS = {"cache": True, "nogil": True, "error_model": "numpy"}
+
+
+@dataclass(frozen=True, eq=False)
+class EventFunctions:
+    """The generated event code of a model with events (see :func:`mtorsim.codegen._event_section`).
+
+    Functions are plain Python (the event loop calls them a few times per event, and
+    ``roots`` once per solver step); arrays are per event, ``offset``/``target`` locate each
+    event's assignments in the output of ``values``.
+    """
+
+    n_events: int
+    n_roots: int
+    n_values: int
+    roots: Callable[..., None]
+    triggers: Callable[..., None]
+    delays: Callable[..., None]
+    priorities: Callable[..., None]
+    values: Callable[..., None]
+    persistent: NDArray[np.bool_]
+    initial_value: NDArray[np.bool_]
+    use_trigger_values: NDArray[np.bool_]
+    has_delay: NDArray[np.bool_]
+    has_priority: NDArray[np.bool_]
+    offset: NDArray[np.int64]
+    target: NDArray[np.int64]
+
+    @classmethod
+    def from_module(cls, module: Any) -> EventFunctions | None:
+        if not getattr(module, "N_EVENTS", 0):
+            return None
+
+        def py(name: str) -> Callable[..., None]:
+            fn = getattr(module, name)
+            return getattr(fn, "py_func", fn)
+
+        return cls(int(module.N_EVENTS), int(module.N_ROOTS), int(module.N_EVENT_VALUES),
+                   py("event_roots"), py("event_triggers"), py("event_delays"), py("event_priorities"),
+                   py("event_values"), module.EVENT_PERSISTENT, module.EVENT_INITIAL_VALUE,
+                   module.EVENT_USE_TRIGGER_VALUES, module.EVENT_HAS_DELAY, module.EVENT_HAS_PRIORITY,
+                   module.EVENT_OFFSET, module.EVENT_TARGET)
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,6 +105,8 @@ class CompiledModel:
         Canonical values with derived parameters evaluated.  Read-only.
     default_state : ndarray, shape (n_states,)
         Canonical initial values with expression initials evaluated.  Read-only.
+    events : EventFunctions or None
+        Trigger, delay, priority and assignment code of a model with events (SBML).
     compile_seconds : float
         Wall time of the code generation and jit/caching step of this instance.
     from_cache : bool
@@ -90,6 +133,7 @@ class CompiledModel:
     n_dv: int
     default_parameters: NDArray[np.float64]
     default_state: NDArray[np.float64]
+    events: EventFunctions | None = None
     compile_seconds: float = 0.0
     from_cache: bool = False
     cache_root: Path | None = None
@@ -361,6 +405,7 @@ def _load(model: spec.Model, key: str, source: str | None, cache: ModelCache, t0
         n_dv=int(module.N_DV),
         default_parameters=p,
         default_state=y,
+        events=EventFunctions.from_module(module),
         compile_seconds=time.perf_counter() - t0,
         from_cache=from_cache,
         cache_root=cache.root,

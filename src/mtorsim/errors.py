@@ -31,6 +31,7 @@ __all__ = [
     "ModelValidationError",
     "MtorsimError",
     "MtorsimWarning",
+    "SBMLExportError",
     "ScheduleError",
     "Severity",
     "SourceLocation",
@@ -43,7 +44,7 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- codes
-#: Stable diagnostic codes.  E1xx: file syntax and structure; E2xx: names, units and
+#: Stable diagnostic codes.  E1xx: file syntax and structure (E12x: SBML documents); E2xx: names, units and
 #: dimensions; E3xx: drugs and dosing; W4xx: numerical warnings.  Tests assert codes,
 #: never wording, so a code is never reused for a different problem.
 CODES: dict[str, str] = {
@@ -55,6 +56,8 @@ CODES: dict[str, str] = {
     "E106": "expression-syntax",
     "E107": "duplicate-key",
     "E108": "empty-section",
+    "E120": "sbml-error",
+    "E121": "sbml-unsupported",
     "E201": "undeclared-name",
     "E202": "duplicate-name",
     "E203": "unit-mismatch",
@@ -275,6 +278,29 @@ class UnknownNameError(ModelError, KeyError):
         elif self.known:
             shown = ", ".join(self.known[:12]) + (" ..." if len(self.known) > 12 else "")
             msg += f"; known: {shown}"
+        return msg
+
+
+class SBMLExportError(ModelError):
+    """A model cannot be written as SBML, or libSBML rejects what was written.
+
+    Attributes
+    ----------
+    element : str
+        The model element (or SBML element) at fault, e.g. ``"species 'A'"``.
+    message : str
+        What is wrong.
+    hint : str
+        How to fix it.
+    """
+
+    def __init__(self, element: str, message: str, hint: str = "") -> None:
+        super().__init__(element=element, message=message, hint=hint)
+
+    def _format(self) -> str:
+        msg = f"SBML export: {self.element}: {self.message}"
+        if self.hint:
+            msg += f"\n  hint: {self.hint}"
         return msg
 
 

@@ -23,7 +23,7 @@ from . import spec
 from .units import CONCENTRATION, canonical_unit_text, parse_unit
 from .validation import topological_order
 
-__all__ = ["ConservationLaw", "Layout", "ReactionNetwork", "build_network", "fingerprint", "layout"]
+__all__ = ["ConservationLaw", "EventCode", "Layout", "ReactionNetwork", "build_network", "fingerprint", "layout"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,20 @@ class ConservationLaw:
         for name, c in self.coefficients.items():
             terms.append(name if c == 1 else f"{c:g}*{name}")
         return " + ".join(terms).replace("+ -", "- ") + " = const"
+
+
+@dataclass(frozen=True)
+class EventCode:
+    """An event with assignment rules substituted and targets as state indices (for codegen)."""
+
+    trigger: sympy.Basic
+    delay: sympy.Expr | None
+    priority: sympy.Expr | None
+    targets: tuple[int, ...]
+    values: tuple[sympy.Expr, ...]
+    persistent: bool
+    initial_value: bool
+    use_values_from_trigger_time: bool
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,6 +100,7 @@ class ReactionNetwork:
     output_units: tuple[str, ...] = field(default=())
     parameter_units: tuple[str, ...] = field(default=())
     state_weights: tuple[float, ...] = field(default=())
+    events: tuple[EventCode, ...] = field(default=())
 
     # ---------------------------------------------------------------- sizes
     @property
@@ -132,6 +147,8 @@ class ReactionNetwork:
             for k, y in enumerate(self.state_symbols):
                 if y in v.free_symbols:
                     d = sympy.diff(v, y)
+                    if d.has(sympy.Derivative, sympy.DiracDelta):
+                        d = _step_derivatives_zero(d)
                     if d != 0:
                         out[(j, k)] = d
         return out
@@ -210,6 +227,8 @@ def fingerprint(model: spec.Model) -> str:
         elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
             h.update(b"D" + type(obj).__name__.encode())
             for f in dataclasses.fields(obj):
+                if f.name == "events" and not obj.events:  # type: ignore[attr-defined]
+                    continue  # models without events keep the keys they had before events existed
                 if f.name not in _NOT_CODE:
                     h.update(f.name.encode())
                     put(getattr(obj, f.name))
@@ -267,6 +286,15 @@ def _differentiable(expr: sympy.Expr) -> sympy.Expr:
     return expr
 
 
+def _step_derivatives_zero(expr: sympy.Expr) -> sympy.Expr:
+    """Derivatives of step functions (``floor``, ``ceiling``, ``Heaviside``) are 0 almost everywhere."""
+    expr = expr.replace(lambda e: isinstance(e, sympy.DiracDelta), lambda e: sympy.Integer(0))
+    return expr.replace(
+        lambda e: isinstance(e, sympy.Derivative) and isinstance(e.expr, (sympy.floor, sympy.ceiling)),
+        lambda e: sympy.Integer(0),
+    )
+
+
 def _canonical_text(unit: str) -> str:
     return canonical_unit_text(parse_unit(unit or "dimensionless").dimensionality)
 
@@ -291,7 +319,7 @@ def layout(model: spec.Model) -> Layout:
     compartments = {c.name: c for c in model.compartments}
     weights = []
     for s in model.species:
-        if parse_unit(s.unit).dimensionality == CONCENTRATION and s.compartment is not None:
+        if parse_unit(s.unit).dimensionality == CONCENTRATION and s.compartment in compartments:
             weights.append(compartments[s.compartment].size)
         else:
             weights.append(1.0)
@@ -359,6 +387,19 @@ def build_network(model: spec.Model) -> ReactionNetwork:
     dorder, _ = topological_order({n: {s.name for s in p.expr.free_symbols} for n, p in derived_params.items()})
     derived = tuple((param_index[name], derived_params[name].expr) for name in dorder)
     initial_exprs = tuple((state_index[s.name], s.initial_expr) for s in model.species if s.initial_expr is not None)
+    events = tuple(
+        EventCode(
+            trigger=sub(e.trigger),
+            delay=None if e.delay is None else sub(e.delay),
+            priority=None if e.priority is None else sub(e.priority),
+            targets=tuple(state_index[a.target] for a in e.assignments),
+            values=tuple(sub(a.expr) for a in e.assignments),
+            persistent=e.persistent,
+            initial_value=e.initial_value,
+            use_values_from_trigger_time=e.use_values_from_trigger_time,
+        )
+        for e in model.events
+    )
 
     return ReactionNetwork(
         model=model,
@@ -376,4 +417,5 @@ def build_network(model: spec.Model) -> ReactionNetwork:
         output_units=lay.output_units,
         parameter_units=lay.parameter_units,
         state_weights=lay.state_weights,
+        events=events,
     )

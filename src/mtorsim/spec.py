@@ -27,6 +27,8 @@ __all__ = [
     "Compartment",
     "DoseTarget",
     "Drug",
+    "Event",
+    "EventAssignment",
     "Model",
     "Observable",
     "Parameter",
@@ -258,6 +260,39 @@ class Drug:
 
 
 @dataclass(frozen=True)
+class EventAssignment:
+    """``target = expr`` when an event executes; ``target`` is a state (species entry)."""
+
+    target: str
+    expr: sympy.Expr
+
+
+@dataclass(frozen=True)
+class Event:
+    """A discontinuity triggered by a condition (SBML events).
+
+    The event *fires* when ``trigger`` goes from false to true (located by root
+    finding on each relation in it); it *executes* ``delay`` later (immediately if
+    ``None``), evaluating its assignments at the trigger time if
+    ``use_values_from_trigger_time`` and at execution otherwise.  Simultaneous
+    executions run in decreasing ``priority``.  A non-``persistent`` event is
+    cancelled if its trigger turns false before it executes; ``initial_value`` is
+    the trigger's value just before the start, so a trigger true at t0 fires then
+    only if it is ``False``.
+    """
+
+    name: str
+    trigger: sympy.Basic
+    assignments: tuple[EventAssignment, ...]
+    delay: sympy.Expr | None = None
+    priority: sympy.Expr | None = None
+    persistent: bool = True
+    initial_value: bool = True
+    use_values_from_trigger_time: bool = True
+    loc: SourceLocation = field(default_factory=SourceLocation, compare=False)
+
+
+@dataclass(frozen=True)
 class Model:
     """A complete, validated model.  Build one with :func:`mtorsim.load_model`."""
 
@@ -271,6 +306,8 @@ class Model:
     observables: tuple[Observable, ...] = ()
     variants: tuple[Variant, ...] = ()
     drugs: tuple[Drug, ...] = ()
+    #: discontinuities with triggers (imported from SBML); empty for YAML models
+    events: tuple[Event, ...] = ()
     start: Start = Start.INITIAL_VALUES
     description: str = ""
     version: str = ""

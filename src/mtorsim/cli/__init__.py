@@ -4,6 +4,7 @@ from . import (  # noqa: F401  (registers the subcommands)
     cache,
     compare_schedules,
     dose_response,
+    export_sbml,
     sensitivity,
     simulate,
     sweep,

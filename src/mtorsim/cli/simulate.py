@@ -12,7 +12,7 @@ from ..dosing import Dose, Regimen
 from ..integration import Method, SteadyState, simulate
 from ..loading import BUNDLED_MODEL
 from ..spec import Route
-from .app import main, number_or_text, parse_assignments, reports_errors
+from .app import F, main, number_or_text, parse_assignments, reports_errors
 
 _ROUTES = ["oral", "iv", "ip", "sc"]
 
@@ -43,26 +43,57 @@ def build_regimen(
     return Regimen.repeat(single, every=every or "1 h", count=count)
 
 
+def dosing_options(fn: F) -> F:
+    """The dosing flags (``--drug`` ... ``--bsa``) shared by the commands that take one regimen.
+
+    The command receives ``drug, dose, every, count, first, route, infusion, concentration,
+    washout, organism, body_weight, body_surface_area``; see :func:`build_regimen` and
+    :func:`variants_for`.
+    """
+    options = [
+        click.option("--drug", help="Drug to give (as named in the model), e.g. everolimus."),
+        click.option("--dose", help="Amount per administration: '10 mg', '20 mg/kg', '25 mg/m^2'."),
+        click.option("--every", help="Dosing interval, e.g. '24 h' or '7 d'."),
+        click.option("--count", type=click.IntRange(min=1), default=1, show_default=True, help="Number of doses."),
+        click.option("--first-dose", "first", default="0 h", show_default=True, help="Time of the first dose."),
+        click.option("--route", type=click.Choice(_ROUTES), default="oral", show_default=True),
+        click.option("--infusion", help="Give IV doses as infusions of this length, e.g. '30 min'."),
+        click.option("--concentration", help="In vitro: constant medium concentration, e.g. '10 nM'."),
+        click.option("--washout", help="In vitro: time the drug is washed out, e.g. '24 h'."),
+        click.option("--organism", default="human", show_default=True,
+                     help="Species whose PK to use; anything but 'human' selects the model variant of that name."),
+        click.option("--body-weight", help="Body weight for mg/kg doses, e.g. '25 g' or '70 kg'."),
+        click.option("--bsa", "body_surface_area", help="Body-surface area for mg/m^2 doses, e.g. '1.8 m^2'."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def model_options(fn: F) -> F:
+    """``--variant`` (repeatable) and ``--set NAME=VALUE`` (repeatable): ``variants``, ``sets``."""
+    fn = click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
+                      help="Override a parameter: 'k=0.5' (declared unit) or 'k=0.5 1/min' (repeatable).")(fn)
+    fn = click.option("--variant", "variants", multiple=True,
+                      help="Model variant, e.g. feedback_off (repeatable).")(fn)
+    return fn
+
+
+def variants_for(model, organism: str, variants: tuple[str, ...]) -> list[str]:
+    """The ``--variant`` list with the ``--organism`` variant first (checked to exist)."""
+    variant_list = list(variants)
+    if organism.lower() != "human":
+        variant_list.insert(0, organism.lower())
+        model.get_variant(organism.lower())  # clear error naming the variants if absent
+    return variant_list
+
+
 @main.command("simulate")
 @click.argument("model", required=False, default=BUNDLED_MODEL)
 @click.option("--t-end", required=True, help="End time, e.g. '28 d' or '72 h' (plain numbers are hours).")
 @click.option("--n-points", type=click.IntRange(min=2), default=None, help="Number of output times (default 1001).")
-@click.option("--drug", help="Drug to give (as named in the model), e.g. everolimus.")
-@click.option("--dose", help="Amount per administration: '10 mg', '20 mg/kg', '25 mg/m^2'.")
-@click.option("--every", help="Dosing interval, e.g. '24 h' or '7 d'.")
-@click.option("--count", type=click.IntRange(min=1), default=1, show_default=True, help="Number of doses.")
-@click.option("--first-dose", "first", default="0 h", show_default=True, help="Time of the first dose.")
-@click.option("--route", type=click.Choice(_ROUTES), default="oral", show_default=True)
-@click.option("--infusion", help="Give IV doses as infusions of this length, e.g. '30 min'.")
-@click.option("--concentration", help="In vitro: constant medium concentration, e.g. '10 nM'.")
-@click.option("--washout", help="In vitro: time the drug is washed out, e.g. '24 h'.")
-@click.option("--organism", default="human", show_default=True,
-              help="Species whose PK to use; anything but 'human' selects the model variant of that name.")
-@click.option("--body-weight", help="Body weight for mg/kg doses, e.g. '25 g' or '70 kg'.")
-@click.option("--bsa", "body_surface_area", help="Body-surface area for mg/m^2 doses, e.g. '1.8 m^2'.")
-@click.option("--variant", "variants", multiple=True, help="Model variant, e.g. feedback_off (repeatable).")
-@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
-              help="Override a parameter: 'k=0.5' (declared unit) or 'k=0.5 1/min' (repeatable).")
+@dosing_options
+@model_options
 @click.option("--start", type=click.Choice(["model", "steady-state", "initial-values"]), default="model",
               show_default=True, help="Initial state: the model file's choice, the drug-free steady state, or initial values.")
 @click.option("--method", type=click.Choice([m.value for m in Method], case_sensitive=False), default="BDF",
@@ -72,7 +103,8 @@ def build_regimen(
 @click.option("--output", type=click.Path(dir_okay=False, allow_dash=True),
               help="CSV file (first column time_h, then observables); '-' for stdout.")
 @click.option("--columns", type=click.Choice(["observables", "outputs", "all"]), default="observables",
-              show_default=True, help="Which columns the CSV holds.")
+              show_default=True, help="Which columns the CSV holds (a model without observables, "
+              "such as an SBML file, gives all states and outputs).")
 @click.option("--plot", "plots", multiple=True, metavar="NAME", help="Plot this observable or species (repeatable).")
 @click.option("-o", "--figure", type=click.Path(dir_okay=False), help="Figure file for --plot (.png, .svg, .pdf).")
 @click.option("--relative", is_flag=True, help="Plot relative to the value at t = 0.")
@@ -98,16 +130,15 @@ def simulate_command(model: str, t_end: str, n_points: int | None, drug: str | N
     if figure and not plots:
         raise click.UsageError("-o/--figure needs at least one --plot NAME")
     compiled = compile_model(model, cache_dir=cache_dir or "auto")
-    variant_list = list(variants)
-    if organism.lower() != "human":
-        variant_list.insert(0, organism.lower())
-        compiled.model.get_variant(organism.lower())  # clear error naming the variants if absent
+    variant_list = variants_for(compiled.model, organism, variants)
     regimen = build_regimen(compiled.model, drug, dose, every, count, route, infusion, concentration, washout, first)
     overrides = {k: number_or_text(v) for k, v in parse_assignments(sets, "--set").items()}
     initial = {"model": None, "steady-state": SteadyState(), "initial-values": "initial_values"}[start]
     traj = simulate(compiled, regimen, t_end=number_or_text(t_end), n_points=n_points, parameters=overrides,
                     variant=variant_list or None, initial=initial, method=method, rtol=rtol, atol=atol,
                     body_weight=body_weight, body_surface_area=body_surface_area)
+    if columns == "observables" and not traj.observable_names:  # e.g. SBML: states and assignments
+        columns = "all"
     table = traj.to_dataframe(columns)
     if output:
         if output == "-":
@@ -126,7 +157,7 @@ def simulate_command(model: str, t_end: str, n_points: int | None, drug: str | N
         ax.figure.savefig(figure, dpi=150)
         click.echo(f"wrote {figure}", err=True)
     if not output and not plots:
-        final = traj.to_dataframe(columns).iloc[-1]
+        final = table.iloc[-1]
         click.echo(f"# state at t = {traj.t[-1]:g} h (use --output to write the whole time course)")
         for name, value in final.items():
             if name != "time_h":

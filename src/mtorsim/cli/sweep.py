@@ -42,11 +42,14 @@ def sweep_figure(result: SweepResult) -> Figure:
 @click.option("--chunk-size", type=click.IntRange(min=1), help="Points per chunk (overrides chunk_size).")
 @click.option("--overwrite", is_flag=True, help="Discard a different sweep found in the store folder.")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bar on stderr.")
+@click.option("--backend", type=click.Choice(["auto", "native", "scipy"]), default=None,
+              help="Integration engine (overrides solver.backend; default auto: native where it supports the metrics).")
 @executor_options
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None, help="Compiled-model cache folder.")
 @reports_errors
 def sweep_command(config: str, store: str | None, table: str | None, figure: str | None, chunk_size: int | None,
-                  overwrite: bool, progress: bool, workers: int, scheduler: str | None, cache_dir: str | None) -> None:
+                  overwrite: bool, progress: bool, backend: str | None, workers: int, scheduler: str | None,
+                  cache_dir: str | None) -> None:
     """Run the sweep described in CONFIG (a YAML file) and write its table and figure.
 
     A stored sweep that was interrupted resumes where it stopped when run again.
@@ -54,8 +57,9 @@ def sweep_command(config: str, store: str | None, table: str | None, figure: str
     \b
     Example:
       mtorsim sweep kd_sweep.yaml --workers 2
+      mtorsim sweep kd_sweep.yaml --backend scipy
     """
-    cfg = load_sweep_config(config, cache_dir=cache_dir or "auto")
+    cfg = load_sweep_config(config, cache_dir=cache_dir or "auto", backend=backend)
     store_path = Path(store) if store else cfg.store
     table_path = table or (str(cfg.table) if cfg.table else None)
     figure_path = figure or (str(cfg.figure) if cfg.figure else None)

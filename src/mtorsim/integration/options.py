@@ -13,11 +13,17 @@ __all__ = ["Method", "SteadyState"]
 
 class Method(enum.Enum):
     """Integrator.  ``BDF``, ``RADAU`` and ``LSODA`` are scipy's ``solve_ivp`` methods
-    with the generated analytic Jacobian (the reference backend)."""
+    with the generated analytic Jacobian (the reference backend); ``NATIVE`` is the
+    compiled Rodas4 integrator of :mod:`mtorsim.native` (no Python per step)."""
 
     BDF = "BDF"
     RADAU = "Radau"
     LSODA = "LSODA"
+    NATIVE = "native"
+
+    @property
+    def is_scipy(self) -> bool:
+        return self is not Method.NATIVE
 
     @classmethod
     def parse(cls, value: Method | str) -> Method:

@@ -1,5 +1,6 @@
 """Reference backend: scipy ``solve_ivp`` (BDF, Radau, LSODA) with the analytic Jacobian,
-restarted at every dose breakpoint.
+restarted at every dose breakpoint.  Models with triggered events (SBML) go through
+:mod:`mtorsim.integration.events`, which adds root finding to the same loop.
 
 Each segment between breakpoints is a fresh ``solve_ivp`` call from the
 post-dose state (the advice of CVODE's authors for discontinuities; scipy
@@ -105,6 +106,13 @@ def integrate_scipy(
             J = np.empty((n, n))
             jac_work(t, yy, p, J, dv)
             return J
+
+    if compiled.events is not None:  # triggered events: root finding and restarts (SBML)
+        from .events import integrate_events
+
+        return integrate_events(compiled, y, p, plan, t_eval, fun=fun, jac=jac, method=method, rtol=rtol,
+                                atol=atol, max_step=max_step, stats=stats, non_finite=_NonFinite,
+                                classify=_classify)
 
     def record(i: int, t: float, yy: NDArray[np.float64]) -> None:
         states[i] = yy

@@ -13,6 +13,7 @@ from .. import spec
 from ..compiled import AUTO, CompiledModel, compile_model
 from ..dosing import Dose, DosingPlan, Regimen, regimen_from
 from ..errors import IntegrationError, ScheduleError, Status
+from ..native import integrate_native
 from ..results import Trajectory
 from ..units import TIME, convert
 from .base import RawSolution
@@ -143,7 +144,8 @@ def simulate(
         drug-free steady state); ``SteadyState(...)``; ``"initial_values"``; a mapping
         of species overrides; or a full state vector (canonical units).
     method : Method or str
-        ``"BDF"`` (default), ``"Radau"`` or ``"LSODA"``.
+        ``"BDF"`` (default), ``"Radau"`` or ``"LSODA"`` (scipy), or ``"native"``
+        (compiled Rodas4; its pre-equilibration runs in compiled code too).
     rtol, atol : float
         Solver tolerances (atol in canonical units, nM / nmol).
     max_step : time, optional
@@ -186,13 +188,10 @@ def simulate(
     if len(plan) and plan.times[0] < grid[0]:
         raise ScheduleError("regimen", f"a dose at {plan.times[0]:g} h comes before the start of the "
                             f"simulation ({grid[0]:g} h)")
-    y0, pre = _initial_state(compiled, p, initial, raise_on_failure)
-    if y0 is None:  # pre-equilibration failed and raise_on_failure is False
-        raw = RawSolution(np.full((len(grid), compiled.n_states), np.nan),
-                          np.full((len(grid), compiled.n_outputs), np.nan),
-                          Status.NO_STEADY_STATE, float(grid[0]), pre.get("message", ""))
+    if method is Method.NATIVE:
+        raw, pre = _run_native(compiled, p, plan, grid, initial, rtol, atol, step)
     else:
-        raw = integrate_scipy(compiled, y0, p, plan, grid, method=method, rtol=rtol, atol=atol, max_step=step)
+        raw, pre = _run_scipy(compiled, p, plan, grid, initial, method, rtol, atol, step, raise_on_failure)
     if raw.status is not Status.SUCCESS and raise_on_failure:
         raise IntegrationError(raw.status, raw.t_fail if raw.t_fail is not None else float(grid[0]),
                                raw.message, raw.y_fail)
@@ -200,6 +199,50 @@ def simulate(
     if "t_h" in pre:
         stats["steady_state_h"] = pre["t_h"]
     return _trajectory(compiled, grid, raw, p, reg, variant, method.value, stats)
+
+
+def _run_native(compiled: CompiledModel, p: NDArray[np.float64], plan: DosingPlan, grid: NDArray[np.float64],
+                initial: Any, rtol: float, atol: float, step: float) -> tuple[RawSolution, dict[str, Any]]:
+    """The compiled backend; a steady-state start is found in compiled code as well."""
+    settings = _steady_settings(compiled, initial)
+    y0 = None if settings is not None else _initial_state(compiled, p, initial, True)[0]
+    run = integrate_native(compiled, p, plan, grid, y0=y0, steady_state=settings, rtol=rtol, atol=atol,
+                           max_step=step)
+    pre: dict[str, Any] = {}
+    if run.steady_state_h is not None and run.steady_state_h >= 0:
+        pre["t_h"] = run.steady_state_h
+    message = "" if run.status is Status.SUCCESS else (
+        "pre-equilibration found no steady state" if run.status is Status.NO_STEADY_STATE
+        else f"native integrator stopped at t = {run.t_fail:.6g} h ({run.status.name})")
+    y_fail = None
+    if run.status is not Status.SUCCESS:
+        good = np.flatnonzero(np.isfinite(run.states).all(axis=1))
+        y_fail = run.states[good[-1]] if len(good) else None
+    return RawSolution(run.states, run.outputs, run.status, run.t_fail, message, y_fail, run.stats), pre
+
+
+def _steady_settings(compiled: CompiledModel, initial: Any) -> SteadyState | None:
+    """The SteadyState an ``initial`` argument asks for, or None for any other start."""
+    if initial is None:
+        return SteadyState() if compiled.model.start is spec.Start.STEADY_STATE else None
+    if isinstance(initial, SteadyState):
+        return initial
+    if isinstance(initial, str) and initial == spec.Start.STEADY_STATE.value:
+        return SteadyState()
+    return None
+
+
+def _run_scipy(compiled: CompiledModel, p: NDArray[np.float64], plan: DosingPlan, grid: NDArray[np.float64],
+               initial: Any, method: Method, rtol: float, atol: float, step: float,
+               raise_on_failure: bool) -> tuple[RawSolution, dict[str, Any]]:
+    y0, pre = _initial_state(compiled, p, initial, raise_on_failure)
+    if y0 is None:  # pre-equilibration failed and raise_on_failure is False
+        raw = RawSolution(np.full((len(grid), compiled.n_states), np.nan),
+                          np.full((len(grid), compiled.n_outputs), np.nan),
+                          Status.NO_STEADY_STATE, float(grid[0]), pre.get("message", ""))
+    else:
+        raw = integrate_scipy(compiled, y0, p, plan, grid, method=method, rtol=rtol, atol=atol, max_step=step)
+    return raw, pre
 
 
 def _trajectory(compiled: CompiledModel, grid: NDArray[np.float64], raw: RawSolution, p: NDArray[np.float64],

@@ -11,6 +11,8 @@ compiled code.
 from __future__ import annotations
 
 import math
+import multiprocessing
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +43,9 @@ _SS_DEFAULTS = (1e5, 1e-8, 1e-10)
 
 #: Default cap on attempted steps per run (and per pre-equilibration).
 DEFAULT_MAX_STEPS = 100_000
+
+#: numba's default threading layer aborts on parallel launches from two threads at once.
+_PARALLEL_LOCK = threading.Lock()
 
 #: Chunks are sized to keep their sampled outputs under this many bytes.
 _CHUNK_BYTES = 256 * 2**20
@@ -122,7 +127,7 @@ def _initial_mode(compiled: CompiledModel, initial: Any, n_runs: int):
                          "a SteadyState, or state vectors")
     if all(hasattr(initial, a) for a in ("t_max_h", "rel", "abs_tol")):  # a SteadyState
         return 1, dummy, (float(initial.t_max_h), float(initial.rel), float(initial.abs_tol))
-    y0 = np.ascontiguousarray(initial, dtype=float)
+    y0 = np.array(initial, dtype=float)  # a writable copy (read-only arrays type differently in numba)
     if y0.ndim == 1:
         y0 = y0[None, :]
     if y0.ndim != 2 or y0.shape[1] != n or y0.shape[0] not in (1, n_runs):
@@ -176,7 +181,7 @@ def _metric_arrays(metrics: Sequence[Metric], cols: list[str], t_eval: NDArray[n
 
 
 def _grid(t_eval: ArrayLike) -> NDArray[np.float64]:
-    grid = np.ascontiguousarray(t_eval, dtype=float)
+    grid = np.array(t_eval, dtype=float)  # writable: read-only arrays are another numba type
     if grid.ndim != 1 or grid.size == 0 or not np.isfinite(grid).all() or np.any(np.diff(grid) < 0):
         raise ValueError("`t_eval` must be a non-empty sorted 1-d array of finite times in hours")
     return grid
@@ -233,9 +238,9 @@ def integrate_native(
     kern = build_kernel(compiled)
     grid = _grid(t_eval)
     n, n_out, nt = compiled.n_states, compiled.n_outputs, len(grid)
-    P = np.ascontiguousarray(np.asarray(p, dtype=float)[None, :])
+    P = np.array(p, dtype=float)[None, :]
     if y0 is not None:
-        mode, Y0, ss = 2, np.ascontiguousarray(np.asarray(y0, dtype=float)[None, :]), _SS_DEFAULTS
+        mode, Y0, ss = 2, np.array(y0, dtype=float)[None, :], _SS_DEFAULTS
     elif steady_state is not None:
         mode, Y0, ss = _initial_mode(compiled, steady_state, 1)
     else:
@@ -252,7 +257,7 @@ def integrate_native(
     ss_time = np.zeros(1)
     kern.run_one(0, P, np.ones((1, 1)), np.full(len(plan), -1, dtype=np.int64), plan.times, plan.kind,
                  plan.index, plan.value, plan.mul_index, plan.div_index, grid, mode, Y0,
-                 np.ascontiguousarray(compiled._base_state, dtype=float), ss[0], ss[1], ss[2],
+                 np.array(compiled._base_state, dtype=float), ss[0], ss[1], ss[2],
                  float(rtol), float(atol), float(max_step), int(max_steps), kern.nonautonomous,
                  bool(land_on_outputs), compiled.n_dv, n_out, col_kind, col_index, empty_i, empty_i,
                  empty_f, empty_f, empty_f, empty_f, np.zeros(0, dtype=np.bool_), n_out, obs, True,
@@ -317,7 +322,9 @@ def simulate_batch(
     max_steps : int or array of int, shape (N,)
         Cap on attempted steps per run (and per pre-equilibration).
     n_threads : int, optional
-        numba threads (default: numba's current setting).
+        numba threads (default: numba's current setting).  In a worker process
+        (process pools, Dask workers) runs are serial: the pool is the parallelism,
+        and a forked child must not use its parent's thread pool.
     chunk_size : int, optional
         Runs per compiled call (default: enough to keep kept outputs under 256 MiB per chunk).
     progress : bool
@@ -358,7 +365,7 @@ def simulate_batch(
     if t_eval is None:
         raise ValueError("`t_eval` is required: the output grid in hours")
     grid = _grid(t_eval)
-    P = np.ascontiguousarray(parameters, dtype=float)
+    P = np.array(parameters, dtype=float)
     if P.ndim == 1:
         P = P[None, :]
     if P.ndim != 2 or P.shape[1] != compiled.n_parameters:
@@ -381,7 +388,7 @@ def simulate_batch(
         if scale.shape != (N, max(len(drug_names), 1)) or not np.isfinite(scale).all() or np.any(scale < 0):
             raise ValueError(f"`dose_scale` must be finite, non-negative, of shape ({N},) or "
                              f"({N}, {len(drug_names)}) (drugs {drug_names}), got {scale.shape}")
-    scale = np.ascontiguousarray(scale)
+    scale = np.array(scale, dtype=float)
     steps = np.broadcast_to(np.asarray(max_steps, dtype=np.int64), (N,)).copy()
     if np.any(steps < 1):
         raise ValueError("`max_steps` must be positive")
@@ -423,24 +430,29 @@ def simulate_batch(
     stats = np.zeros((N, N_STATS), dtype=np.int64)
     ss_time = np.zeros(N)
     kern = build_kernel(compiled)
-    base = np.ascontiguousarray(compiled._base_state, dtype=float)
+    base = np.array(compiled._base_state, dtype=float)
     dummy_states = np.zeros((1, 1, n))
     dummy_obs = np.zeros((1, 1, 1))
     previous = numba.get_num_threads()
-    if n_threads is not None:
+    serial = (n_threads == 1 or (n_threads is None and previous == 1)
+              or multiprocessing.parent_process() is not None)
+    driver = kern.run_batch_serial if serial else kern.run_batch
+    if n_threads is not None and not serial:
         numba.set_num_threads(int(n_threads))
+    lock = threading.Lock() if serial else _PARALLEL_LOCK
     try:
         with tqdm(total=N, disable=not progress, desc=f"native {compiled.name}", unit="run") as bar:
             for a in range(0, N, chunk_size):
                 b = min(N, a + chunk_size)
                 obs = observables[a:b] if observables is not None and n_keep else dummy_obs
-                kern.run_batch(P[a:b], scale[a:b], ev_drug, plan.times, plan.kind, plan.index, plan.value,
-                               plan.mul_index, plan.div_index, grid, mode, Y0[a:b] if len(Y0) > 1 else Y0,
-                               base, ss[0], ss[1], ss[2], float(rtol), float(atol), hmax, steps[a:b],
-                               kern.nonautonomous, bool(land_on_outputs), compiled.n_dv,
-                               compiled.n_outputs, col_kind, col_index, *marrays, n_keep, obs, False,
-                               dummy_states, metric_out[a:b], status[a:b], t_fail[a:b], stats[a:b],
-                               ss_time[a:b])
+                with lock:
+                    driver(P[a:b], scale[a:b], ev_drug, plan.times, plan.kind, plan.index, plan.value,
+                                   plan.mul_index, plan.div_index, grid, mode, Y0[a:b] if len(Y0) > 1 else Y0,
+                                   base, ss[0], ss[1], ss[2], float(rtol), float(atol), hmax, steps[a:b],
+                                   kern.nonautonomous, bool(land_on_outputs), compiled.n_dv,
+                                   compiled.n_outputs, col_kind, col_index, *marrays, n_keep, obs, False,
+                                   dummy_states, metric_out[a:b], status[a:b], t_fail[a:b], stats[a:b],
+                                   ss_time[a:b])
                 bar.update(b - a)
     finally:
         if n_threads is not None:

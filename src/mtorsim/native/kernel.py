@@ -48,6 +48,8 @@ _MODULES = (lu, rodas, reduce, solve, batch_kernel)
 _MODEL_FUNCTIONS = ("rhs", "jac_work", "observe", "derive", "initial")
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy", "boundscheck": False}
 _ATTR = "_native_kernel"
+#: Kernel functions called from Python (the others get no CPython wrapper, which saves compile time).
+_ENTRY_POINTS = ("run_one", "run_batch", "run_batch_serial")
 
 
 def kernel_source() -> str:
@@ -85,7 +87,7 @@ class Kernel:
 
     Attributes
     ----------
-    run_one, run_batch : numba dispatchers
+    run_one, run_batch, run_batch_serial : numba dispatchers
         See :mod:`.solve` and :mod:`.batch_kernel`.
     nonautonomous : bool
     path : Path
@@ -96,6 +98,7 @@ class Kernel:
 
     run_one: Any
     run_batch: Any
+    run_batch_serial: Any
     nonautonomous: bool
     path: Path
     module: ModuleType
@@ -114,9 +117,14 @@ def build_kernel(compiled: CompiledModel) -> Kernel:
 
     Raises
     ------
+    ValueError
+        If the model has triggered (SBML) events, which the native integrator does not handle.
     CompileError
         If the kernel module cannot be written or imported.
     """
+    if getattr(compiled, "events", None) is not None:
+        raise ValueError(f"model {compiled.name!r} has triggered events, which the native integrator does not "
+                         "handle (only dosing breakpoints): use method='BDF' or 'Radau' (backend='scipy')")
     cached = compiled.__dict__.get(_ATTR)
     if cached is not None:
         return cached
@@ -142,9 +150,14 @@ def build_kernel(compiled: CompiledModel) -> Kernel:
     for name in functions:
         py = getattr(module, name)
         py = getattr(py, "py_func", py)
-        options = dict(_JIT, parallel=True) if name == "run_batch" else _JIT
+        if name == "run_batch":
+            options = dict(_JIT, parallel=True)
+        elif name in _ENTRY_POINTS:
+            options = _JIT
+        else:  # called only from compiled code: no Python wrapper to generate
+            options = dict(_JIT, no_cpython_wrapper=True, no_cfunc_wrapper=True)
         setattr(module, name, numba.njit(**options)(py))
-    kernel = Kernel(module.run_one, module.run_batch, is_nonautonomous(compiled), path, module,
+    kernel = Kernel(module.run_one, module.run_batch, module.run_batch_serial, is_nonautonomous(compiled), path, module,
                     time.perf_counter() - t0)
     compiled.__dict__[_ATTR] = kernel
     return kernel

@@ -204,12 +204,11 @@ def run_one(r, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_eval, y0_mod
             pv[k] = pval[k]
     y = w[R_Y]
     if y0_mode == 2:
-        if Y0.shape[0] > 1:  # (no `r if ... else 0`: a prange index is unsigned and would unify to float)
-            for i in range(n):
-                y[i] = Y0[r, i]
-        else:
-            for i in range(n):
-                y[i] = Y0[0, i]
+        row = r - r  # zero of r's integer type
+        if Y0.shape[0] > 1:
+            row = r
+        for i in range(n):
+            y[i] = Y0[row, i]
     else:
         for i in range(n):
             y[i] = base_state[i]

@@ -6,7 +6,7 @@ A sweep file describes one :func:`~mtorsim.sweeps.sweep` call::
     t_end: 24 h                       # or t_eval: [0, 1, 2, ...] (hours)
     n_points: 97
     initial: model                    # model | steady_state | initial_values
-    solver: {method: BDF, rtol: 1e-6, atol: 1e-9}
+    solver: {backend: auto, method: BDF, rtol: 1e-6, atol: 1e-9}   # backend: auto | native | scipy
     regimens:
       daily_10mg:
         - {drug: everolimus, dose: 10 mg, every: 24 h, count: 7}
@@ -61,6 +61,7 @@ from ..integration import Method, SteadyState
 from ..metrics import Metric, exposure, rebound
 from ..spec import Route
 from .design import DoseLevels, SweepDesign, output_grid
+from .engine import Backend
 from .space import LogNormal, Normal, ParameterSamples, ParameterSpace, Uniform, Values
 
 __all__ = ["SweepConfig", "load_sweep_config", "metric_from_mapping", "parse_metric"]
@@ -344,8 +345,11 @@ class SweepConfig:
     workers: int
 
 
-def load_sweep_config(path: str | Path, *, cache_dir: str | Path | None = AUTO) -> SweepConfig:
+def load_sweep_config(path: str | Path, *, cache_dir: str | Path | None = AUTO,
+                      backend: str | None = None) -> SweepConfig:
     """Read and check a sweep file (compiling its model).
+
+    ``backend`` (``"native"``, ``"scipy"`` or ``"auto"``) overrides the file's ``solver.backend``.
 
     Raises
     ------
@@ -426,7 +430,13 @@ def load_sweep_config(path: str | Path, *, cache_dir: str | Path | None = AUTO) 
 
     solver = root.get("solver", CommentedMap())
     solver = _mapping(where, solver, "solver", root, "solver")
-    _check_keys(where, solver, {"method", "rtol", "atol", "max_step"}, "solver.")
+    _check_keys(where, solver, {"backend", "method", "rtol", "atol", "max_step"}, "solver.")
+    backend_text = str(backend if backend is not None else solver.get("backend", "auto"))
+    try:
+        chosen_backend = Backend.parse(backend_text)
+    except ValueError:
+        raise where.fail("solver.backend", f"unknown backend {backend_text!r}", solver, "backend",
+                         "use auto, native or scipy") from None
     initial_text = str(root.get("initial", "model")).replace("-", "_")
     initial_map = {"model": None, "steady_state": SteadyState(), "initial_values": "initial_values"}
     if initial_text not in initial_map:
@@ -439,7 +449,7 @@ def load_sweep_config(path: str | Path, *, cache_dir: str | Path | None = AUTO) 
             initial=initial_map[initial_text], method=Method.parse(solver.get("method", "BDF")),
             rtol=float(solver.get("rtol", 1e-6)), atol=float(solver.get("atol", 1e-9)),
             max_step=solver.get("max_step"), body_weight=root.get("body_weight"),
-            body_surface_area=root.get("body_surface_area"))
+            body_surface_area=root.get("body_surface_area"), backend=chosen_backend)
 
     output = _mapping(where, root.get("output", CommentedMap()), "output", root, "output")
     _check_keys(where, output, {"store", "table", "figure"}, "output.")

@@ -28,7 +28,7 @@ from ..errors import MtorsimWarning, Status, SweepError, UnknownNameError
 from ..integration import Method, SteadyState
 from ..metrics import Metric, MetricKind
 from ..units import TIME, convert
-from .engine import Backend, ChunkResult, ChunkTask, RunOptions
+from .engine import Backend, ChunkResult, ChunkTask, RunOptions, native_supports
 from .space import ParameterSamples
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -238,7 +238,7 @@ class SweepDesign:
         max_step: Any = None,
         body_weight: Any = None,
         body_surface_area: Any = None,
-        backend: Backend | str = Backend.SCIPY,
+        backend: Backend | str = Backend.AUTO,
     ) -> SweepDesign:
         """Check every factor against the model and fix the order of points.
 
@@ -262,8 +262,17 @@ class SweepDesign:
                 raise UnknownNameError(m.output, "species or observable", compiled.state_names + compiled.output_names)
         grid = output_grid(t_end, t_eval, n_points, metrics)
         step = math.inf if max_step is None else convert(max_step, TIME, argument="max_step")
-        options = RunOptions(grid, initial, Method.parse(method), float(rtol), float(atol), step,
-                             body_weight, body_surface_area, Backend.parse(backend))
+        method = Method.parse(method)
+        chosen = Backend.parse(backend)
+        if chosen is Backend.NATIVE and not native_supports(compiled, metrics):
+            raise SweepError("backend", "the native backend reduces metrics of species and outputs only, "
+                             "on models without triggered events",
+                             "use backend='scipy' (or 'auto') for metrics of parameters or models with events")
+        chosen = chosen.resolve(compiled, metrics, method)
+        if method is Method.NATIVE and chosen is Backend.SCIPY:
+            raise SweepError("method", "method 'native' needs the native backend", "use backend='native' or 'auto'")
+        options = RunOptions(grid, initial, method, float(rtol), float(atol), step,
+                             body_weight, body_surface_area, chosen)
 
         if regimens is None:
             reg_items: tuple[tuple[str, Regimen], ...] = (("none", Regimen()),)

@@ -28,11 +28,14 @@ For point ``i``:
 * ``status[i]`` is a :class:`~mtorsim.errors.Status` code and ``messages[i]`` says
   why a point failed (empty on success).  A failing point never raises.
 
-Today :attr:`Backend.SCIPY` runs :func:`mtorsim.simulate` (scipy, the reference)
-point by point.  A compiled batch integrator plugs in as another
-:class:`Backend` member whose branch in :func:`evaluate_chunk` lowers
-``task.regimen`` once, scales the plan's values per point and drug, and calls
-the batch engine on the whole ``task.parameters`` matrix.
+:attr:`Backend.SCIPY` runs :func:`mtorsim.simulate` (scipy, the reference)
+point by point.  :attr:`Backend.NATIVE` hands the whole chunk to
+:func:`mtorsim.native.simulate_batch`, which lowers ``task.regimen`` once,
+scales the plan's values per point and drug, pre-equilibrates and integrates
+every point in parallel compiled code and reduces the metrics there.
+:attr:`Backend.AUTO` (the default of :func:`mtorsim.sweep`) is resolved when a
+sweep is designed: native when every metric reads a species or an output and
+the model has no triggered events.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ from ..dosing import Dose, Regimen
 from ..errors import Status
 from ..integration import Method, SteadyState, simulate
 from ..metrics import Metric, evaluate
+from ..native import STAT_NAMES, simulate_batch
 
 __all__ = ["Backend", "ChunkResult", "ChunkTask", "RunOptions", "evaluate_chunk", "scale_regimen"]
 
@@ -60,9 +64,22 @@ class Backend(enum.Enum):
     """Which engine evaluates chunks.
 
     ``SCIPY``: :func:`mtorsim.simulate` per point (scipy ``solve_ivp``, the reference).
+    ``NATIVE``: :func:`mtorsim.native.simulate_batch` on the whole chunk (compiled Rodas4,
+    parallel threads).  ``AUTO``: native where it supports the metrics, else scipy
+    (resolved by :meth:`resolve` before a sweep runs).
     """
 
     SCIPY = "scipy"
+    NATIVE = "native"
+    AUTO = "auto"
+
+    def resolve(self, compiled: CompiledModel, metrics: tuple[Metric, ...], method: Method) -> Backend:
+        """The concrete backend for a sweep (``AUTO`` or a ``native`` method decided here)."""
+        if method is Method.NATIVE and self is not Backend.SCIPY:
+            return Backend.NATIVE
+        if self is not Backend.AUTO:
+            return self
+        return Backend.NATIVE if native_supports(compiled, metrics) else Backend.SCIPY
 
     @classmethod
     def parse(cls, value: Backend | str) -> Backend:
@@ -195,6 +212,15 @@ class ChunkResult:
     stats: Mapping[str, int] = field(default_factory=dict)
 
 
+def native_supports(compiled: CompiledModel, metrics: tuple[Metric, ...]) -> bool:
+    """Whether the native batch engine can run this sweep: every metric reads a species or an
+    output, and the model has no triggered (SBML) events."""
+    if getattr(compiled, "events", None) is not None:
+        return False
+    names = set(compiled.state_names) | set(compiled.output_names)
+    return all(m.output in names for m in metrics)
+
+
 def scale_regimen(regimen: Regimen, factors: Mapping[str, float]) -> Regimen:
     """``regimen`` with every dose of a drug multiplied by ``factors[drug]`` (absent: 1).
 
@@ -223,6 +249,8 @@ def evaluate_chunk(task: ChunkTask) -> ChunkResult:
         raise ValueError("the chunk has no model attached (use ChunkTask.with_model)")
     if task.options.backend is Backend.SCIPY:
         return _evaluate_scipy(task)
+    if task.options.backend is Backend.NATIVE:
+        return _evaluate_native(task)
     raise ValueError(f"backend {task.options.backend!r} is not available")  # pragma: no cover
 
 
@@ -254,3 +282,39 @@ def _evaluate_scipy(task: ChunkTask) -> ChunkResult:
             values[i] = np.nan
     return ChunkResult(task.index, np.asarray(task.point_ids, dtype=np.int64), values, status,
                        tuple(messages), time.perf_counter() - t0, stats)
+
+
+_WHAT = {
+    Status.MAX_STEPS: "maximum number of steps reached",
+    Status.STEP_TOO_SMALL: "step size too small",
+    Status.NON_FINITE: "non-finite state or derivative",
+    Status.NO_STEADY_STATE: "no steady state found in pre-equilibration",
+    Status.SOLVER_FAILED: "solver failed",
+    Status.NOT_RUN: "not run",
+    Status.EXCEPTION: "exception",
+}
+
+
+def _evaluate_native(task: ChunkTask) -> ChunkResult:
+    t0 = time.perf_counter()
+    n = len(task)
+    o = task.options
+    try:
+        res = simulate_batch(task.compiled, task.parameters, task.regimen, o.t_eval,
+                             dose_scale=task.dose_scale if task.drugs else None, drugs=task.drugs,
+                             metrics=task.metrics, initial=o.initial, rtol=o.rtol, atol=o.atol,
+                             max_step=None if math.isinf(o.max_step) else o.max_step, keep_outputs=False,
+                             progress=False, body_weight=o.body_weight, body_surface_area=o.body_surface_area)
+    except Exception as exc:  # an invalid chunk is recorded point by point, never fatal to the sweep
+        message = f"{type(exc).__name__}: {exc}"
+        return ChunkResult(task.index, np.asarray(task.point_ids, dtype=np.int64), np.full((n, len(task.metrics)), np.nan),
+                           np.full(n, int(Status.EXCEPTION), dtype=np.int16), (message,) * n,
+                           time.perf_counter() - t0, {})
+    messages = tuple("" if s == int(Status.SUCCESS) else
+                     f"native integrator: {_WHAT[Status(int(s))]} at t = {tf:.6g} h; {Status(int(s)).remedy}"
+                     for s, tf in zip(res.status, res.t_fail, strict=True))
+    columns = dict(zip(STAT_NAMES, res.stats.T, strict=True))
+    stats = {"nfev": int(columns["nfev"].sum()), "njev": int(columns["njev"].sum()),
+             "nlu": int(columns["nlu"].sum()), "steps": int(columns["steps"].sum())}
+    return ChunkResult(task.index, np.asarray(task.point_ids, dtype=np.int64), res.metrics,
+                       res.status.astype(np.int16), messages, time.perf_counter() - t0, stats)

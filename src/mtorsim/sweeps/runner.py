@@ -56,7 +56,7 @@ def sweep(
     max_step: Any = None,
     body_weight: Any = None,
     body_surface_area: Any = None,
-    backend: Backend | str = Backend.SCIPY,
+    backend: Backend | str = Backend.AUTO,
     store: str | Path | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     overwrite: bool = False,
@@ -89,7 +89,10 @@ def sweep(
     initial, method, rtol, atol, max_step, body_weight, body_surface_area
         As in :func:`mtorsim.simulate`, for every point.
     backend : Backend or str
-        Which engine evaluates chunks (see :mod:`mtorsim.sweeps.engine`).
+        Which engine evaluates chunks (see :mod:`mtorsim.sweeps.engine`): ``"native"``
+        (compiled Rodas4, parallel threads; ``method`` is then ignored), ``"scipy"``
+        (``method``), or ``"auto"`` (default: native when every metric reads a species
+        or an output).
     store : path, optional
         Folder for incremental Parquet results.  If it already holds this sweep,
         only missing chunks are computed (resume after a crash or interrupt).
