@@ -43,6 +43,8 @@ __all__ = ["CudaKernel", "build_cuda_kernel", "kernel_namespace", "run_into", "w
 _MODEL_FUNCTIONS = ("rates", "rate_derivatives", "rhs", "jac_work", "observe", "derive", "initial")
 _BOUND = ("rhs", "jac_work", "observe", "derive", "initial")
 _ATTR = "_cuda_kernel"
+#: The CPU drivers in the kernel text (allocating / prange): never compiled for the device.
+_CPU_ENTRY_POINTS = ("run_one", "run_batch", "run_batch_serial")
 _LOCK = threading.Lock()
 
 
@@ -243,7 +245,7 @@ def kernel_namespace(compiled: CompiledModel, device: Any) -> dict[str, Any]:
     for fname in _BOUND:
         ns[fname] = model_ns[fname]
     for fname, obj in list(ns.items()):
-        if isinstance(obj, FunctionType) and obj.__module__ == name and fname not in ("run_one", "run_batch"):
+        if isinstance(obj, FunctionType) and obj.__module__ == name and fname not in _CPU_ENTRY_POINTS:
             ns[fname] = device(obj)
     ns["run_into"] = device(_rebind(run_into, ns))
     ns["batch_kernel"] = _rebind(batch_kernel, ns)
@@ -255,9 +257,14 @@ def build_cuda_kernel(compiled: CompiledModel) -> CudaKernel:
 
     Raises
     ------
+    ValueError
+        If the model has triggered (SBML) events, which the kernel does not handle.
     CompileError
         If the generated source cannot be executed.
     """
+    if getattr(compiled, "events", None) is not None:
+        raise ValueError(f"model {compiled.name!r} has triggered events, which the CUDA backend does not handle "
+                         "(only dosing breakpoints): use backend='scipy' through mtorsim.simulate or sweep")
     cached = compiled.__dict__.get(_ATTR)
     if cached is not None:
         return cached
