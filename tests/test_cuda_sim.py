@@ -152,3 +152,28 @@ def test_kernel_compiles_for_a_real_gpu_without_one():
     ptx = kernel_ptx(c, cc=(9, 0))
     assert ".target sm_90" in ptx
     assert ".entry" in ptx and "batch_kernel" in ptx
+
+
+def test_chunks_fit_half_the_free_device_memory():
+    from mtorsim.native.cuda_batch import chunk_runs
+
+    per_run = 60_000  # bytes: about the bundled model's work arrays and metric columns
+    free = 80 * 2**30
+    chunk = chunk_runs(10**6, per_run, free, 64, 0.5, None)
+    assert chunk % 64 == 0 and chunk * per_run <= 0.5 * free < (chunk + 64) * per_run
+    assert chunk_runs(1000, per_run, free, 64, 0.5, None) == 1000  # everything fits: one launch
+    assert chunk_runs(10**6, per_run, 10 * per_run, 64, 0.5, None) == 5  # less than a block fits
+    assert chunk_runs(10**6, per_run, 1.0, 64, 0.5, None) == 1  # never zero
+    assert chunk_runs(500, per_run, float("inf"), 64, 0.5, None) == 500  # the simulator: unlimited
+    assert chunk_runs(500, per_run, free, 64, 0.5, 128) == 128  # chunk_size wins
+    assert chunk_runs(100, per_run, free, 64, 0.5, 10**9) == 100
+
+
+def test_work_arrays_put_the_run_index_last():
+    from mtorsim.native.cuda_kernel import bytes_per_run, work_shapes
+
+    shapes = work_shapes(50, 120, 120, 45, 28, 673, 2, 256)
+    assert all(shape[-1] == 256 for shape, _ in shapes.values())
+    assert shapes["jm"][0] == (50, 50, 256) and shapes["w"][0][1] == 50
+    one = bytes_per_run(work_shapes(50, 120, 120, 45, 28, 673, 2, 1))
+    assert one == 8 * sum(np.prod(s[:-1]) for s, _ in shapes.values())

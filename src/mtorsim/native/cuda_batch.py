@@ -29,7 +29,7 @@ from ..dosing import DosingPlan
 from ..errors import BackendUnavailableError
 from .cuda_kernel import build_cuda_kernel, bytes_per_run, work_shapes
 
-__all__ = ["BACKENDS", "cuda_available", "gpu_present", "resolve_backend", "run_cuda"]
+__all__ = ["BACKENDS", "chunk_runs", "cuda_available", "gpu_present", "kernel_ptx", "resolve_backend", "run_cuda"]
 
 #: Values of ``simulate_batch(backend=...)``.
 BACKENDS = ("native", "cuda", "auto")
@@ -87,6 +87,21 @@ def resolve_backend(backend: str, where: str = "simulate_batch") -> str:
             "or set NUMBA_ENABLE_CUDASIM=1 before importing numba to run the kernel in numba's "
             "CUDA simulator (slow; for testing)")
     return "cuda"
+
+
+def chunk_runs(n_runs: int, per_run_bytes: int, free_bytes: float, threads_per_block: int,
+               memory_fraction: float, chunk_size: int | None) -> int:
+    """Runs per launch: ``chunk_size`` if given, else as many as fit in ``memory_fraction``
+    of ``free_bytes`` (whole blocks when at least one fits; all runs when the free
+    memory is unknown or unlimited, as under the simulator), at least 1, at most ``n_runs``."""
+    if chunk_size is None:
+        if math.isfinite(free_bytes) and free_bytes > 0:
+            chunk_size = int(memory_fraction * free_bytes // per_run_bytes)
+            if chunk_size >= threads_per_block:
+                chunk_size -= chunk_size % threads_per_block
+        else:
+            chunk_size = n_runs
+    return int(max(1, min(n_runs, chunk_size)))
 
 
 def _free_bytes(cuda: Any) -> float:
@@ -201,15 +216,8 @@ def run_cuda(
     per_run = bytes_per_run(shapes1) + 8 * (n_par + scale.shape[1] + nt * n_keep + n_metrics + N_OUT_SCALARS)
     if mode == 2 and len(Y0) > 1:
         per_run += 8 * n
-    if chunk_size is None:
-        free = _free_bytes(cuda)
-        if math.isfinite(free) and free > 0:
-            chunk_size = int(memory_fraction * free // per_run)
-            if chunk_size >= threads_per_block:
-                chunk_size -= chunk_size % threads_per_block
-        else:
-            chunk_size = N
-    chunk = int(max(1, min(N, chunk_size)))
+    chunk = chunk_runs(N, per_run, _free_bytes(cuda) if chunk_size is None else math.nan, threads_per_block,
+                       memory_fraction, chunk_size)
     tpb = int(max(1, min(threads_per_block, chunk)))
 
     t0 = time.perf_counter()
