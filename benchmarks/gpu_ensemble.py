@@ -445,8 +445,8 @@ def main(argv: list[str] | None = None) -> int:
                                     for k, v in check.items()) + ".")
         body.append(ptx_note)
         body += [f"- {n}" for n in notes]
-        body += ["", "To measure, on a machine with an NVIDIA H100/H200, numba with CUDA, and "
-                 "`pip install -U \"jax[cuda12]\" diffrax`: "
+        body += ["", "To measure, on a machine with an NVIDIA H100/H200, its driver and a CUDA toolkit numba finds "
+                 "(system CUDA, or NVIDIA's `numba-cuda` wheels), and `pip install -U \"jax[cuda12]\" diffrax`: "
                  "`python benchmarks/gpu_ensemble.py --n 10000 100000 1000000`."]
         update_section(SECTION, "\n".join(body))
         print(f"wrote the {SECTION!r} section (measurement outstanding) to benchmarks/RESULTS.md")
