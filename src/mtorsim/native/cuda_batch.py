@@ -254,8 +254,6 @@ def run_cuda(
             "device": _device_name(cuda, kern.simulator)}
 
 
-
-
 def _device_name(cuda: Any, simulator: bool) -> str:
     if simulator:
         return "numba CUDA simulator"
