@@ -27,11 +27,12 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
+from results_file import git_revision, machine, update_section  # noqa: E402
+
 import mtorsim as mt  # noqa: E402
 from mtorsim.metrics import evaluate  # noqa: E402
 from mtorsim.native import build_kernel, simulate_batch  # noqa: E402
 from mtorsim.units import parse_unit  # noqa: E402
-from results_file import git_revision, machine, update_section  # noqa: E402
 
 REGIMEN = mt.Regimen.repeat(mt.Dose("everolimus", "10 mg"), every="24 h", count=28)
 GRID = np.linspace(0.0, 672.0, 673)

@@ -117,8 +117,12 @@ ST_STEP_TOO_SMALL = 2
 ST_NON_FINITE = 3
 ST_NO_STEADY_STATE = 4
 
-# step-size control
+# step-size control: a PI controller h_new = h * PI_SAFETY * err^-PI_ALPHA * err_prev^PI_BETA
+# (Gustafsson's gains).  At a constant error e it settles where PI_SAFETY * e^-(PI_ALPHA-PI_BETA) = 1;
+# PI_SAFETY = 0.97 puts that at e ~ 0.67, where an I controller with the classic safety 0.9 settles
+# (0.9 would aim at e ~ 0.25 and take ~25 % more steps than needed).  Rejections use 0.9 err^-1/4.
 SAFETY = 0.9
+PI_SAFETY = 0.97
 FAC_MIN = 0.2
 FAC_MAX = 6.0
 PI_ALPHA = 0.7 / ERROR_ORDER
@@ -360,7 +364,7 @@ def attempt_step(t1, p, w, jm, m, piv, dv, n, nonauto, rtol, atol, hmax, max_ste
         return 0
     if err <= 1.0:
         e = max(err, 1e-10)
-        fac = SAFETY * e ** (-PI_ALPHA) * sf[SF_ERR_PREV] ** PI_BETA
+        fac = PI_SAFETY * e ** (-PI_ALPHA) * sf[SF_ERR_PREV] ** PI_BETA
         fac = min(FAC_MAX, max(FAC_MIN, fac))
         if si[SI_LAST_REJECTED] != 0:
             fac = min(fac, 1.0)

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..dosing import apply_events
 from ._slots import derive, initial, observe, rhs
+from .lu import lu_int_work_size
 from .reduce import metric_value
 from .rodas import (
     N_SF,
@@ -190,7 +191,7 @@ def run_one(r, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_eval, y0_mod
     w = np.zeros((N_WORK_ROWS, n))
     jm = np.zeros((n, n))
     m = np.zeros((n, n))
-    piv = np.zeros(n, dtype=np.int64)
+    piv = np.zeros(lu_int_work_size(n), dtype=np.int64)
     dv = np.zeros(max(n_dv, 1))
     obs_tmp = np.zeros(max(n_out, 1))
     buf = np.empty((nt, max(ncol, 1)))
