@@ -175,5 +175,6 @@ def test_work_arrays_put_the_run_index_last():
     shapes = work_shapes(50, 120, 120, 45, 28, 673, 2, 256)
     assert all(shape[-1] == 256 for shape, _ in shapes.values())
     assert shapes["jm"][0] == (50, 50, 256) and shapes["w"][0][1] == 50
+    assert shapes["piv"][0] == (3 * 50 + 1 + 50 * 50, 256)  # pivots and the LU factors' pattern
     one = bytes_per_run(work_shapes(50, 120, 120, 45, 28, 673, 2, 1))
     assert one == 8 * sum(np.prod(s[:-1]) for s, _ in shapes.values())

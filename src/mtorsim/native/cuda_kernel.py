@@ -33,6 +33,7 @@ from ..compiled import CompiledModel
 from ..errors import CompileError
 from ._slots import derive, initial
 from .kernel import is_nonautonomous, kernel_source
+from .lu import lu_int_work_size
 from .reduce import metric_value
 from .rodas import N_SF, N_SI, N_WORK_ROWS, R_Y, SF_T_FAIL, SI_STATUS
 from .solve import N_STATS, integrate, steady_state
@@ -53,7 +54,7 @@ def work_shapes(n: int, n_parameters: int, n_dv: int, n_out: int, n_events: int,
     """Shapes and dtypes of the per-thread work arrays of one chunk (run index last).
 
     ``p`` parameters, ``w`` stepper rows, ``jm`` Jacobian, ``m`` iteration matrix,
-    ``piv`` pivots, ``dv`` Jacobian work, ``obs`` one output sample, ``buf`` the
+    ``piv`` the LU's integer work (pivots and the factors' pattern, :func:`.lu.lu_int_work_size`), ``dv`` Jacobian work, ``obs`` one output sample, ``buf`` the
     sampled columns (kept outputs and metric inputs), ``sf``/``si`` stepper scalars,
     ``pv`` the run's scaled event values, ``states`` a placeholder (states are not kept).
     """
@@ -62,7 +63,7 @@ def work_shapes(n: int, n_parameters: int, n_dv: int, n_out: int, n_events: int,
         "w": ((N_WORK_ROWS, n, chunk), "f8"),
         "jm": ((n, n, chunk), "f8"),
         "m": ((n, n, chunk), "f8"),
-        "piv": ((n, chunk), "i8"),
+        "piv": ((lu_int_work_size(n), chunk), "i8"),
         "dv": ((max(n_dv, 1), chunk), "f8"),
         "obs": ((max(n_out, 1), chunk), "f8"),
         "buf": ((n_times, max(n_cols, 1), chunk), "f8"),
@@ -98,8 +99,9 @@ def run_into(r, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_eval, y0_mo
     for a in range(w.shape[0]):
         for i in range(n):
             w[a, i] = 0.0
-    for i in range(n):
+    for i in range(piv.shape[0]):
         piv[i] = 0
+    for i in range(n):
         for j in range(n):
             jm[i, j] = 0.0
             m[i, j] = 0.0
