@@ -21,6 +21,7 @@ from typing import Any
 
 __all__ = [
     "CODES",
+    "BackendUnavailableError",
     "CompileError",
     "ConfigError",
     "Diagnostic",
@@ -391,6 +392,31 @@ class CompileError(MtorsimError, RuntimeError):
 
     def _format(self) -> str:
         return self._with_hint(f"compiling model {self.model!r} failed: {self.message}")
+
+
+class BackendUnavailableError(MtorsimError, RuntimeError):
+    """A compute backend was asked for but cannot run here (e.g. ``backend="cuda"`` without a GPU).
+
+    Attributes
+    ----------
+    backend : str
+        The backend asked for.
+    where : str
+        The call that asked for it.
+    message : str
+        Why it cannot run.
+    hint : str
+        How to fix it.
+    """
+
+    def __init__(self, backend: str, where: str, message: str, hint: str = "") -> None:
+        super().__init__(backend=backend, where=where, message=message, hint=hint)
+
+    def _format(self) -> str:
+        msg = f"{self.where}: backend {self.backend!r} is not available: {self.message}"
+        if self.hint:
+            msg += f"\n  hint: {self.hint}"
+        return msg
 
 
 class IntegrationError(MtorsimError, RuntimeError):

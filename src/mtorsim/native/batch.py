@@ -28,6 +28,7 @@ from ..compiled import CompiledModel
 from ..dosing import Dose, DosingPlan, Regimen, regimen_from
 from ..errors import Status
 from ..metrics import Metric, MetricKind
+from .cuda_batch import resolve_backend, run_cuda
 from .kernel import build_kernel
 from .plan import plan_by_drug
 from .solve import N_STATS
@@ -290,6 +291,7 @@ def simulate_batch(
     land_on_outputs: bool = False,
     body_weight: Any = None,
     body_surface_area: Any = None,
+    backend: str = "native",
 ) -> BatchResult:
     """Simulate ``N`` parameter sets of one model under one regimen, in parallel compiled code.
 
@@ -333,6 +335,11 @@ def simulate_batch(
         End a step at every output time instead of interpolating with the dense output.
     body_weight, body_surface_area : quantity, optional
         For per-weight or per-area doses.
+    backend : {"native", "cuda", "auto"}
+        ``"native"``: CPU threads.  ``"cuda"``: the same stepper on an NVIDIA GPU, one
+        run per thread (:mod:`.cuda_batch`; ``chunk_size`` then defaults to what fits
+        in half the free device memory and ``n_threads`` is ignored).  ``"auto"``:
+        ``"cuda"`` when a GPU is present, else ``"native"``.
 
     Returns
     -------
@@ -353,6 +360,7 @@ def simulate_batch(
     ...                         metrics=[mt.Metric.min("pS6K1")], keep_outputs=False)
     """
     t_start = time.perf_counter()
+    chosen = resolve_backend(backend)
     _check_tolerances(rtol, atol)
     if t_eval is None:
         raise ValueError("`t_eval` is required: the output grid in hours")
@@ -393,6 +401,23 @@ def simulate_batch(
     hmax = math.inf if max_step is None else float(max_step)
     if not hmax > 0:
         raise ValueError(f"`max_step` must be positive, got {max_step!r}")
+    if chosen == "cuda":
+        observables = np.full((N, nt, n_keep), np.nan) if keep_outputs else None
+        metric_out = np.full((N, len(marrays[0])), np.nan)
+        status = np.zeros(N, dtype=np.int64)
+        t_fail = np.full(N, np.nan)
+        stats = np.zeros((N, N_STATS), dtype=np.int64)
+        ss_time = np.zeros(N)
+        info = run_cuda(compiled, P, scale, ev_drug, plan, grid, mode, Y0,
+                        np.ascontiguousarray(compiled._base_state, dtype=float), ss, rtol, atol, hmax,
+                        steps, bool(land_on_outputs), n_keep, col_kind, col_index, marrays, observables,
+                        metric_out, status, t_fail, stats, ss_time, chunk_size=chunk_size,
+                        progress=progress)
+        return BatchResult(
+            t=grid, observables=observables, output_names=tuple(keep_names), metrics=metric_out,
+            metric_names=tuple(m.name for m in metrics), status=status.astype(np.int16), t_fail=t_fail,
+            stats=stats[:, :6], steady_state_h=ss_time if mode == 1 else np.zeros(N),
+            seconds=time.perf_counter() - t_start, info=dict(info, method="Rodas4"))
     if chunk_size is None:
         per_run = max(1, nt * max(len(cols), 1) * 8)
         chunk_size = int(min(max(N, 1), max(64, _CHUNK_BYTES // per_run)))

@@ -1,0 +1,285 @@
+"""The native kernel compiled for the GPU with ``numba.cuda``: one run per thread.
+
+The algorithm is not re-implemented here.  :func:`build_cuda_kernel` execs the
+text of :func:`.kernel.kernel_source` (the stepper :mod:`.rodas`, the LU of
+:mod:`.lu`, the reductions of :mod:`.reduce`, the per-run phases of
+:mod:`.solve` and :func:`mtorsim.dosing.apply_events`) into a fresh namespace,
+binds ``rhs``, ``jac_work``, ``observe``, ``derive`` and ``initial`` there to
+``cuda.jit(device=True)`` compilations of :attr:`CompiledModel.source`, and
+compiles every kernel function as a device function.  Only the outermost layer
+differs from the CPU: :func:`run_into` is :func:`.solve.run_one` with its work
+arrays passed in instead of allocated (device code cannot allocate), and
+:func:`batch_kernel` maps one thread to one run.
+
+Memory layout
+-------------
+Every per-run work array lives in device global memory, preallocated by the host
+for a whole chunk with the *run index last* (e.g. the stepper rows ``W`` have
+shape ``(N_WORK_ROWS, n, chunk)``).  Thread ``r`` works on the strided view
+``W[:, :, r]``, so when the threads of a warp touch the same element of their own
+arrays the loads fall on consecutive addresses and coalesce.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass
+from types import FunctionType
+from typing import Any
+
+from ..compiled import CompiledModel
+from ..errors import CompileError
+from ._slots import derive, initial
+from .kernel import is_nonautonomous, kernel_source
+from .lu import lu_int_work_size
+from .reduce import metric_value
+from .rodas import N_SF, N_SI, N_WORK_ROWS, R_Y, SF_T_FAIL, SI_STATUS
+from .solve import N_STATS, integrate, steady_state
+
+__all__ = ["CudaKernel", "build_cuda_kernel", "kernel_namespace", "run_into", "work_shapes"]
+
+#: The generated model functions the kernel calls, and those they call in turn.
+_MODEL_FUNCTIONS = ("rates", "rate_derivatives", "rhs", "jac_work", "observe", "derive", "initial")
+_BOUND = ("rhs", "jac_work", "observe", "derive", "initial")
+_ATTR = "_cuda_kernel"
+#: The CPU drivers in the kernel text (allocating / prange): never compiled for the device.
+_CPU_ENTRY_POINTS = ("run_one", "run_batch", "run_batch_serial")
+_LOCK = threading.Lock()
+
+
+def work_shapes(n: int, n_parameters: int, n_dv: int, n_out: int, n_events: int, n_times: int,
+                n_cols: int, chunk: int) -> dict[str, tuple[tuple[int, ...], str]]:
+    """Shapes and dtypes of the per-thread work arrays of one chunk (run index last).
+
+    ``p`` parameters, ``w`` stepper rows, ``jm`` Jacobian, ``m`` iteration matrix,
+    ``piv`` the LU's integer work (pivots and the factors' pattern, :func:`.lu.lu_int_work_size`), ``dv`` Jacobian work, ``obs`` one output sample, ``buf`` the
+    sampled columns (kept outputs and metric inputs), ``sf``/``si`` stepper scalars,
+    ``pv`` the run's scaled event values, ``states`` a placeholder (states are not kept).
+    """
+    return {
+        "p": ((n_parameters, chunk), "f8"),
+        "w": ((N_WORK_ROWS, n, chunk), "f8"),
+        "jm": ((n, n, chunk), "f8"),
+        "m": ((n, n, chunk), "f8"),
+        "piv": ((lu_int_work_size(n), chunk), "i8"),
+        "dv": ((max(n_dv, 1), chunk), "f8"),
+        "obs": ((max(n_out, 1), chunk), "f8"),
+        "buf": ((n_times, max(n_cols, 1), chunk), "f8"),
+        "sf": ((N_SF, chunk), "f8"),
+        "si": ((N_SI, chunk), "i8"),
+        "pv": ((max(n_events, 1), chunk), "f8"),
+    }
+
+
+def bytes_per_run(shapes: dict[str, tuple[tuple[int, ...], str]]) -> int:
+    """Device bytes one run needs for its work arrays (``shapes`` for a chunk of 1)."""
+    return sum(8 * math.prod(shape[:-1]) for shape, _ in shapes.values())
+
+
+def run_into(r, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_eval, y0_mode, Y0, base_state,
+             ss_tmax, ss_rel, ss_abs, rtol, atol, hmax, max_steps, nonauto, land, n_keep,
+             col_kind, col_index, m_kind, m_col, m_start, m_end, m_time, m_thr, m_rel,
+             obs_out, metric_out, status, t_fail, stats, ss_time,
+             p, w, jm, m, piv, dv, obs_tmp, buf, sf, si, pv, states):
+    """:func:`.solve.run_one` for run ``r`` with its work arrays given (device code cannot allocate).
+
+    The work arrays are this run's views of the chunk's preallocated arrays; they
+    are cleared here, so results do not depend on what ran before on the same slot.
+    States are never kept (``states`` is a placeholder).
+    """
+    n = base_state.shape[0]
+    nt = t_eval.shape[0]
+    ncol = col_kind.shape[0]
+    nev = pt.shape[0]
+    for i in range(P.shape[1]):
+        p[i] = P[r, i]
+    derive(p)
+    for a in range(w.shape[0]):
+        for i in range(n):
+            w[a, i] = 0.0
+    for i in range(piv.shape[0]):
+        piv[i] = 0
+    for i in range(n):
+        for j in range(n):
+            jm[i, j] = 0.0
+            m[i, j] = 0.0
+    for i in range(dv.shape[0]):
+        dv[i] = 0.0
+    for i in range(obs_tmp.shape[0]):
+        obs_tmp[i] = 0.0
+    for i in range(sf.shape[0]):
+        sf[i] = 0.0
+    for i in range(si.shape[0]):
+        si[i] = 0
+    for k in range(nev):
+        if ev_drug[k] >= 0:
+            pv[k] = pval[k] * scale[r, ev_drug[k]]
+        else:
+            pv[k] = pval[k]
+    y = w[R_Y]
+    if y0_mode == 2:
+        if Y0.shape[0] > 1:  # (no `r if ... else 0`: a prange index is unsigned and would unify to float)
+            for i in range(n):
+                y[i] = Y0[r, i]
+        else:
+            for i in range(n):
+                y[i] = Y0[0, i]
+    else:
+        for i in range(n):
+            y[i] = base_state[i]
+        initial(p, y)
+    sf[SF_T_FAIL] = math.nan
+    ok = True
+    ss_time[r] = 0.0
+    if y0_mode == 1:
+        ts = steady_state(p, w, jm, m, piv, dv, n, nonauto, ss_tmax, ss_rel, ss_abs, max_steps, sf, si)
+        ss_time[r] = ts
+        if ts < 0.0:
+            ok = False
+            for rr in range(nt):
+                for c in range(ncol):
+                    buf[rr, c] = math.nan
+    if ok:
+        ok = integrate(p, w, jm, m, piv, dv, n, nonauto, t_eval, pt, pk, pidx, pv, pmul, pdiv, rtol,
+                       atol, hmax, max_steps, land, sf, si, obs_tmp, col_kind, col_index, ncol, buf,
+                       states, False) == 0
+    for q in range(m_kind.shape[0]):
+        if ok:
+            metric_out[r, q] = metric_value(m_kind[q], t_eval, buf, m_col[q], nt, m_start[q], m_end[q],
+                                            m_time[q], m_thr[q], m_rel[q])
+        else:
+            metric_out[r, q] = math.nan
+    if n_keep > 0:
+        for rr in range(nt):
+            for c in range(n_keep):
+                obs_out[r, rr, c] = buf[rr, c]
+    for c in range(N_STATS - 1):
+        stats[r, c] = si[c]
+    stats[r, N_STATS - 1] = si[SI_STATUS]
+    status[r] = si[SI_STATUS]
+    t_fail[r] = sf[SF_T_FAIL]
+
+
+def max2(a, b):
+    """``max(a, b)`` as Python defines it (``a`` unless ``b > a``).
+
+    Bound as ``max`` in the kernel namespace: the vararg ``max``/``min`` overloads of
+    numba's core do not compile as CUDA device code in numba's built-in CUDA target,
+    and every use in the kernel has two arguments.
+    """
+    return b if b > a else a
+
+
+def min2(a, b):
+    """``min(a, b)`` as Python defines it (``a`` unless ``b < a``); bound as ``min``."""
+    return b if b < a else a
+
+
+def batch_kernel(n_runs, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_eval, y0_mode, Y0,
+                 base_state, ss_tmax, ss_rel, ss_abs, rtol, atol, hmax, max_steps, nonauto, land,
+                 n_keep, col_kind, col_index, m_kind, m_col, m_start, m_end, m_time, m_thr, m_rel,
+                 obs_out, metric_out, status, t_fail, stats, ss_time,
+                 WP, WW, WJM, WM, WPIV, WDV, WOBS, WBUF, WSF, WSI, WPV, states):
+    """One thread per run of the chunk: thread ``r`` integrates run ``r`` in its work-array slot ``r``."""
+    r = cuda.grid(1)  # noqa: F821 - bound in the kernel namespace
+    if r < n_runs:
+        run_into(r, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_eval, y0_mode, Y0, base_state,
+                 ss_tmax, ss_rel, ss_abs, rtol, atol, hmax, max_steps[r], nonauto, land, n_keep,
+                 col_kind, col_index, m_kind, m_col, m_start, m_end, m_time, m_thr, m_rel,
+                 obs_out, metric_out, status, t_fail, stats, ss_time,
+                 WP[:, r], WW[:, :, r], WJM[:, :, r], WM[:, :, r], WPIV[:, r], WDV[:, r], WOBS[:, r],
+                 WBUF[:, :, r], WSF[:, r], WSI[:, r], WPV[:, r], states)
+
+
+@dataclass(frozen=True)
+class CudaKernel:
+    """A model's kernel compiled for ``numba.cuda`` (compiled to machine code on first launch).
+
+    Attributes
+    ----------
+    kernel : numba.cuda dispatcher
+        :func:`batch_kernel` bound to the model.
+    nonautonomous : bool
+    simulator : bool
+        Built under numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``).
+    build_seconds : float
+    """
+
+    kernel: Any
+    nonautonomous: bool
+    simulator: bool
+    namespace: dict
+    build_seconds: float
+
+
+def _rebind(fn: FunctionType, namespace: dict) -> FunctionType:
+    """``fn`` with ``namespace`` as its globals (so its callees resolve to device functions)."""
+    return FunctionType(fn.__code__, namespace, fn.__name__, fn.__defaults__, fn.__closure__)
+
+
+def kernel_namespace(compiled: CompiledModel, device: Any) -> dict[str, Any]:
+    """The kernel's functions for ``compiled``, each wrapped with ``device`` (e.g.
+    ``cuda.jit(device=True)``), in one namespace; ``ns["batch_kernel"]`` is the
+    unwrapped kernel function bound to it.
+
+    Raises
+    ------
+    CompileError
+        If the generated source cannot be executed.
+    """
+    from numba import cuda
+
+    name = f"mtorsim_cuda_{compiled.key[:16]}"
+    model_ns: dict[str, Any] = {"__name__": name + "_model"}
+    ns: dict[str, Any] = {"__name__": name, "cuda": cuda}
+    try:
+        exec(compile(compiled.source, f"<{name}_model>", "exec"), model_ns)  # noqa: S102
+        exec(compile(kernel_source(), f"<{name}>", "exec"), ns)  # noqa: S102
+    except Exception as exc:  # noqa: BLE001 - any failure here is a compile failure
+        raise CompileError(compiled.name, f"cannot execute the generated source for CUDA: {exc}",
+                           "regenerate the model (clear its cache entry) and retry") from exc
+    ns["max"] = device(max2)
+    ns["min"] = device(min2)
+    for fname in _MODEL_FUNCTIONS:
+        model_ns[fname] = device(model_ns[fname])
+    for fname in _BOUND:
+        ns[fname] = model_ns[fname]
+    for fname, obj in list(ns.items()):
+        if isinstance(obj, FunctionType) and obj.__module__ == name and fname not in _CPU_ENTRY_POINTS:
+            ns[fname] = device(obj)
+    ns["run_into"] = device(_rebind(run_into, ns))
+    ns["batch_kernel"] = _rebind(batch_kernel, ns)
+    return ns
+
+
+def build_cuda_kernel(compiled: CompiledModel) -> CudaKernel:
+    """The model's CUDA kernel, built once per :class:`CompiledModel` (memoised on it).
+
+    Raises
+    ------
+    ValueError
+        If the model has triggered (SBML) events, which the kernel does not handle.
+    CompileError
+        If the generated source cannot be executed.
+    """
+    if getattr(compiled, "events", None) is not None:
+        raise ValueError(f"model {compiled.name!r} has triggered events, which the CUDA backend does not handle "
+                         "(only dosing breakpoints): use backend='scipy' through mtorsim.simulate or sweep")
+    cached = compiled.__dict__.get(_ATTR)
+    if cached is not None:
+        return cached
+    with _LOCK:
+        cached = compiled.__dict__.get(_ATTR)
+        if cached is not None:
+            return cached
+        from numba import config, cuda
+
+        t0 = time.perf_counter()
+        ns = kernel_namespace(compiled, cuda.jit(device=True))
+        kernel = cuda.jit(ns["batch_kernel"])
+        built = CudaKernel(kernel, is_nonautonomous(compiled), bool(config.ENABLE_CUDASIM), ns,
+                           time.perf_counter() - t0)
+        compiled.__dict__[_ATTR] = built
+        return built
