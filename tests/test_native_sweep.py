@@ -82,3 +82,18 @@ def test_sweep_file_chooses_the_backend(tmp_path, cache_dir):
     path.write_text(text.replace("backend: scipy", "backend: fortran"))
     with pytest.raises(mt.ConfigError, match="backend"):
         load_sweep_config(path, cache_dir=cache_dir)
+
+
+def test_cuda_backend_is_chosen_on_a_gpu_and_refused_clearly_without_one(model, monkeypatch):
+    from mtorsim.errors import BackendUnavailableError
+    from mtorsim.sweeps import design as design_module
+    from mtorsim.sweeps import engine
+
+    kwargs = {k: v for k, v in arguments(model).items() if k not in ("model", "progress")}
+    with pytest.raises(BackendUnavailableError, match="backend='native'"):
+        mt.sweeps.SweepDesign.build(model, backend="cuda", **kwargs)
+    # with a GPU present, auto takes it (and a native method keeps the CPU stepper)
+    monkeypatch.setattr(engine, "gpu_present", lambda: True)
+    monkeypatch.setattr(design_module, "resolve_backend", lambda backend, where: backend)
+    assert mt.sweeps.SweepDesign.build(model, **kwargs).options.backend is Backend.CUDA
+    assert mt.sweeps.SweepDesign.build(model, method="native", **kwargs).options.backend is Backend.NATIVE

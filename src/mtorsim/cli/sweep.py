@@ -42,8 +42,9 @@ def sweep_figure(result: SweepResult) -> Figure:
 @click.option("--chunk-size", type=click.IntRange(min=1), help="Points per chunk (overrides chunk_size).")
 @click.option("--overwrite", is_flag=True, help="Discard a different sweep found in the store folder.")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bar on stderr.")
-@click.option("--backend", type=click.Choice(["auto", "native", "scipy"]), default=None,
-              help="Integration engine (overrides solver.backend; default auto: native where it supports the metrics).")
+@click.option("--backend", type=click.Choice(["auto", "native", "cuda", "scipy"]), default=None,
+              help="Integration engine (overrides solver.backend; default auto: the GPU or native CPU "
+                   "threads where they support the metrics, else scipy).")
 @executor_options
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None, help="Compiled-model cache folder.")
 @reports_errors

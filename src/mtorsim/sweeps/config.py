@@ -6,7 +6,7 @@ A sweep file describes one :func:`~mtorsim.sweeps.sweep` call::
     t_end: 24 h                       # or t_eval: [0, 1, 2, ...] (hours)
     n_points: 97
     initial: model                    # model | steady_state | initial_values
-    solver: {backend: auto, method: BDF, rtol: 1e-6, atol: 1e-9}   # backend: auto | native | scipy
+    solver: {backend: auto, method: BDF, rtol: 1e-6, atol: 1e-9}   # backend: auto | native | cuda | scipy
     regimens:
       daily_10mg:
         - {drug: everolimus, dose: 10 mg, every: 24 h, count: 7}
@@ -436,7 +436,7 @@ def load_sweep_config(path: str | Path, *, cache_dir: str | Path | None = AUTO,
         chosen_backend = Backend.parse(backend_text)
     except ValueError:
         raise where.fail("solver.backend", f"unknown backend {backend_text!r}", solver, "backend",
-                         "use auto, native or scipy") from None
+                         "use auto, native, cuda or scipy") from None
     initial_text = str(root.get("initial", "model")).replace("-", "_")
     initial_map = {"model": None, "steady_state": SteadyState(), "initial_values": "initial_values"}
     if initial_text not in initial_map:

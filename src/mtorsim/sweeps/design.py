@@ -27,6 +27,7 @@ from ..dosing import Regimen, regimen_from
 from ..errors import MtorsimWarning, Status, SweepError, UnknownNameError
 from ..integration import Method, SteadyState
 from ..metrics import Metric, MetricKind
+from ..native.cuda_batch import resolve_backend
 from ..units import TIME, convert
 from .engine import Backend, ChunkResult, ChunkTask, RunOptions, native_supports
 from .space import ParameterSamples
@@ -264,11 +265,15 @@ class SweepDesign:
         step = math.inf if max_step is None else convert(max_step, TIME, argument="max_step")
         method = Method.parse(method)
         chosen = Backend.parse(backend)
-        if chosen is Backend.NATIVE and not native_supports(compiled, metrics):
-            raise SweepError("backend", "the native backend reduces metrics of species and outputs only, "
-                             "on models without triggered events",
+        if chosen in (Backend.NATIVE, Backend.CUDA) and not native_supports(compiled, metrics):
+            raise SweepError("backend", f"the {chosen.value} backend reduces metrics of species and outputs "
+                             "only, on models without triggered events",
                              "use backend='scipy' (or 'auto') for metrics of parameters or models with events")
+        if method is Method.NATIVE and chosen is Backend.AUTO:
+            chosen = Backend.NATIVE
         chosen = chosen.resolve(compiled, metrics, method)
+        if chosen is Backend.CUDA:
+            resolve_backend("cuda", where="sweep")  # no GPU: one clear error now, not a failed point each
         if method is Method.NATIVE and chosen is Backend.SCIPY:
             raise SweepError("method", "method 'native' needs the native backend", "use backend='native' or 'auto'")
         options = RunOptions(grid, initial, method, float(rtol), float(atol), step,

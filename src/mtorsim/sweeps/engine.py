@@ -33,9 +33,10 @@ point by point.  :attr:`Backend.NATIVE` hands the whole chunk to
 :func:`mtorsim.native.simulate_batch`, which lowers ``task.regimen`` once,
 scales the plan's values per point and drug, pre-equilibrates and integrates
 every point in parallel compiled code and reduces the metrics there.
-:attr:`Backend.AUTO` (the default of :func:`mtorsim.sweep`) is resolved when a
-sweep is designed: native when every metric reads a species or an output and
-the model has no triggered events.
+:attr:`Backend.CUDA` does the same on a GPU (``simulate_batch(backend="cuda")``, one
+trajectory per GPU thread).  :attr:`Backend.AUTO` (the default of :func:`mtorsim.sweep`)
+is resolved when a sweep is designed: when every metric reads a species or an output and
+the model has no triggered events, the GPU if one is present, else native; otherwise scipy.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from ..errors import Status
 from ..integration import Method, SteadyState, simulate
 from ..metrics import Metric, evaluate
 from ..native import STAT_NAMES, simulate_batch
+from ..native.cuda_batch import gpu_present
 
 __all__ = ["Backend", "ChunkResult", "ChunkTask", "RunOptions", "evaluate_chunk", "scale_regimen"]
 
@@ -65,21 +67,25 @@ class Backend(enum.Enum):
 
     ``SCIPY``: :func:`mtorsim.simulate` per point (scipy ``solve_ivp``, the reference).
     ``NATIVE``: :func:`mtorsim.native.simulate_batch` on the whole chunk (compiled Rodas4,
-    parallel threads).  ``AUTO``: native where it supports the metrics, else scipy
-    (resolved by :meth:`resolve` before a sweep runs).
+    parallel threads).  ``CUDA``: the same stepper on a GPU, one run per thread.
+    ``AUTO``: where the batch engines support the metrics, the GPU when one is present,
+    else native; otherwise scipy (resolved by :meth:`resolve` before a sweep runs).
     """
 
     SCIPY = "scipy"
     NATIVE = "native"
+    CUDA = "cuda"
     AUTO = "auto"
 
     def resolve(self, compiled: CompiledModel, metrics: tuple[Metric, ...], method: Method) -> Backend:
         """The concrete backend for a sweep (``AUTO`` or a ``native`` method decided here)."""
-        if method is Method.NATIVE and self is not Backend.SCIPY:
-            return Backend.NATIVE
         if self is not Backend.AUTO:
             return self
-        return Backend.NATIVE if native_supports(compiled, metrics) else Backend.SCIPY
+        if not native_supports(compiled, metrics):
+            return Backend.SCIPY
+        if method is not Method.NATIVE and gpu_present():
+            return Backend.CUDA
+        return Backend.NATIVE
 
     @classmethod
     def parse(cls, value: Backend | str) -> Backend:
@@ -249,7 +255,7 @@ def evaluate_chunk(task: ChunkTask) -> ChunkResult:
         raise ValueError("the chunk has no model attached (use ChunkTask.with_model)")
     if task.options.backend is Backend.SCIPY:
         return _evaluate_scipy(task)
-    if task.options.backend is Backend.NATIVE:
+    if task.options.backend in (Backend.NATIVE, Backend.CUDA):
         return _evaluate_native(task)
     raise ValueError(f"backend {task.options.backend!r} is not available")  # pragma: no cover
 
@@ -304,7 +310,8 @@ def _evaluate_native(task: ChunkTask) -> ChunkResult:
                              dose_scale=task.dose_scale if task.drugs else None, drugs=task.drugs,
                              metrics=task.metrics, initial=o.initial, rtol=o.rtol, atol=o.atol,
                              max_step=None if math.isinf(o.max_step) else o.max_step, keep_outputs=False,
-                             progress=False, body_weight=o.body_weight, body_surface_area=o.body_surface_area)
+                             progress=False, body_weight=o.body_weight, body_surface_area=o.body_surface_area,
+                             backend=o.backend.value)
     except Exception as exc:  # an invalid chunk is recorded point by point, never fatal to the sweep
         message = f"{type(exc).__name__}: {exc}"
         return ChunkResult(task.index, np.asarray(task.point_ids, dtype=np.int64), np.full((n, len(task.metrics)), np.nan),
