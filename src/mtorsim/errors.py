@@ -303,10 +303,7 @@ class SBMLExportError(ModelError):
         super().__init__(element=element, message=message, hint=hint)
 
     def _format(self) -> str:
-        msg = f"SBML export: {self.element}: {self.message}"
-        if self.hint:
-            msg += f"\n  hint: {self.hint}"
-        return msg
+        return self._with_hint(f"SBML export: {self.element}: {self.message}")
 
 
 class UnitError(MtorsimError, ValueError):
