@@ -117,20 +117,22 @@ N_OUT_SCALARS = 10
 
 def _shared_args(to_device: Any, plan: DosingPlan, ev_drug: NDArray[np.int64], grid: NDArray[np.float64],
                  base: NDArray[np.float64], col_kind: NDArray[np.int64], col_index: NDArray[np.int64],
-                 marrays: tuple[NDArray[Any], ...]) -> dict[str, list[Any]]:
-    """Inputs every run reads (copied to the device once per call)."""
+                 marrays: tuple[NDArray[Any], ...], sp: NDArray[np.int64]) -> dict[str, list[Any]]:
+    """Inputs every run reads (copied to the device once per call); ``sp`` the model's sparse-LU program."""
     dev = [to_device(np.ascontiguousarray(a)) for a in (
         ev_drug, plan.times, plan.kind, plan.index, plan.value, plan.mul_index, plan.div_index, grid, base)]
     return {"plan": dev[:7], "grid": [dev[7]], "base": [dev[8]],
             "cols": [to_device(np.ascontiguousarray(a)) for a in (col_kind, col_index)],
-            "metrics": [to_device(np.ascontiguousarray(a)) for a in marrays]}
+            "metrics": [to_device(np.ascontiguousarray(a)) for a in marrays],
+            "sparse": [to_device(np.ascontiguousarray(sp, dtype=np.int64))]}
 
 
 def _chunk_buffers(empty: Any, compiled: CompiledModel, n_par: int, n_events: int, nt: int, ncol: int,
-                   n_keep: int, n_metrics: int, n_stats: int, chunk: int) -> dict[str, list[Any]]:
-    """Per-chunk device arrays: outputs (run index first) and work slots (run index last)."""
+                   n_keep: int, n_metrics: int, n_stats: int, chunk: int, n_sp: int, nnz: int) -> dict[str, list[Any]]:
+    """Per-chunk device arrays: outputs (run index first) and work slots (run index last);
+    ``n_sp`` is the length of the sparse-LU program the integer LU work holds, ``nnz`` its factors' non-zeros."""
     work = [empty(shape, dtype=dtype) for shape, dtype in work_shapes(
-        compiled.n_states, n_par, compiled.n_dv, compiled.n_outputs, n_events, nt, ncol, chunk).values()]
+        compiled.n_states, n_par, compiled.n_dv, compiled.n_outputs, n_events, nt, ncol, chunk, n_sp, nnz).values()]
     outputs = [empty((chunk, nt, n_keep) if n_keep else (1, 1, 1), dtype=np.float64),
                empty((chunk, n_metrics), dtype=np.float64), empty(chunk, dtype=np.int64),
                empty(chunk, dtype=np.float64), empty((chunk, n_stats), dtype=np.int64),
@@ -145,7 +147,7 @@ def kernel_args(k: int, P: Any, scale: Any, steps: Any, Y0: Any, mode: int, ss: 
     return (int(k), P, scale, *shared["plan"], *shared["grid"], int(mode), Y0, *shared["base"],
             float(ss[0]), float(ss[1]), float(ss[2]), float(rtol), float(atol), float(hmax), steps,
             bool(nonauto), bool(land), int(n_keep), *shared["cols"], *shared["metrics"],
-            *slots["outputs"], *slots["work"], *slots["states"])
+            *slots["outputs"], *shared["sparse"], *slots["work"], *slots["states"])
 
 
 def kernel_ptx(compiled: CompiledModel, *, cc: tuple[int, int] = (9, 0), n_events: int = 2,
@@ -163,7 +165,7 @@ def kernel_ptx(compiled: CompiledModel, *, cc: tuple[int, int] = (9, 0), n_event
     from numba import cuda
     from numba.cuda import dispatcher
 
-    from .cuda_kernel import kernel_namespace
+    from .cuda_kernel import kernel_namespace, sparse_program
     from .kernel import is_nonautonomous
 
     ns = kernel_namespace(compiled, cuda.jit(device=True))
@@ -174,9 +176,10 @@ def kernel_ptx(compiled: CompiledModel, *, cc: tuple[int, int] = (9, 0), n_event
     i8, f8 = np.zeros(n_metrics, dtype=np.int64), np.zeros(n_metrics)
     marrays = (i8, i8, f8, f8, f8, f8, np.zeros(n_metrics, dtype=np.bool_))
     cols = np.zeros(n_keep, dtype=np.int64)
+    sp = sparse_program(compiled)
     shared = _shared_args(np.ascontiguousarray, plan, np.zeros(n_events, dtype=np.int64), np.zeros(n_times),
-                          np.zeros(compiled.n_states), cols, cols, marrays)
-    slots = _chunk_buffers(np.empty, compiled, n_par, n_events, n_times, n_keep, n_keep, n_metrics, 7, 2)
+                          np.zeros(compiled.n_states), cols, cols, marrays, sp)
+    slots = _chunk_buffers(np.empty, compiled, n_par, n_events, n_times, n_keep, n_keep, n_metrics, 7, 2, len(sp), int(sp[0]))
     args = kernel_args(2, np.zeros((2, n_par)), np.zeros((2, 1)), np.zeros(2, dtype=np.int64),
                        np.zeros((1, compiled.n_states)), 0, (1.0, 1.0, 1.0), 1e-6, 1e-9, 1.0,
                        is_nonautonomous(compiled), False, n_keep, shared, slots)
@@ -212,7 +215,8 @@ def run_cuda(
     kern = build_cuda_kernel(compiled)
     N, n_par = P.shape
     n, nt, ncol, n_metrics = compiled.n_states, len(grid), len(col_kind), len(marrays[0])
-    shapes1 = work_shapes(n, n_par, compiled.n_dv, compiled.n_outputs, len(plan), nt, ncol, 1)
+    n_sp, nnz = len(kern.sparse), int(kern.sparse[0])
+    shapes1 = work_shapes(n, n_par, compiled.n_dv, compiled.n_outputs, len(plan), nt, ncol, 1, n_sp, nnz)
     per_run = bytes_per_run(shapes1) + 8 * (n_par + scale.shape[1] + nt * n_keep + n_metrics + N_OUT_SCALARS)
     if mode == 2 and len(Y0) > 1:
         per_run += 8 * n
@@ -221,9 +225,9 @@ def run_cuda(
     tpb = int(max(1, min(threads_per_block, chunk)))
 
     t0 = time.perf_counter()
-    shared = _shared_args(cuda.to_device, plan, ev_drug, grid, base, col_kind, col_index, marrays)
+    shared = _shared_args(cuda.to_device, plan, ev_drug, grid, base, col_kind, col_index, marrays, kern.sparse)
     slots = _chunk_buffers(cuda.device_array, compiled, n_par, len(plan), nt, ncol, n_keep, n_metrics,
-                           stats.shape[1], chunk)
+                           stats.shape[1], chunk, n_sp, nnz)
     shared_y0 = cuda.to_device(np.ascontiguousarray(Y0)) if len(Y0) == 1 else None
     launches = 0
     with tqdm(total=N, disable=not progress, desc=f"cuda {compiled.name}", unit="run") as bar:

@@ -6,10 +6,11 @@ text of :func:`.kernel.kernel_source` (the stepper :mod:`.rodas`, the LU of
 :mod:`.solve` and :func:`mtorsim.dosing.apply_events`) into a fresh namespace,
 binds ``rhs``, ``jac_work``, ``observe``, ``derive`` and ``initial`` there to
 ``cuda.jit(device=True)`` compilations of :attr:`CompiledModel.source`, and
-compiles every kernel function as a device function.  Only the outermost layer
-differs from the CPU: :func:`run_into` is :func:`.solve.run_one` with its work
-arrays passed in instead of allocated (device code cannot allocate), and
-:func:`batch_kernel` maps one thread to one run.
+compiles every kernel function as a device function, the per-run body
+:func:`.solve.run_into` included: the CPU driver :func:`.solve.run_one` allocates
+the work arrays and calls it, the kernel passes its thread's slot of arrays
+preallocated on the device (device code cannot allocate).  The one function of
+its own here is :func:`batch_kernel`, which maps one thread to one run.
 
 Memory layout
 -------------
@@ -29,16 +30,18 @@ from dataclasses import dataclass
 from types import FunctionType
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 from ..compiled import CompiledModel
 from ..errors import CompileError
-from ._slots import derive, initial
 from .kernel import is_nonautonomous, kernel_source
 from .lu import lu_int_work_size
-from .reduce import metric_value
-from .rodas import N_SF, N_SI, N_WORK_ROWS, R_Y, SF_T_FAIL, SI_STATUS
-from .solve import N_STATS, integrate, steady_state
+from .rodas import N_SF, N_SI, N_WORK_ROWS
+from .solve import run_into  # batch_kernel's callee; rebound to its device compilation
+from .sparse import symbolic_lu
 
-__all__ = ["CudaKernel", "build_cuda_kernel", "kernel_namespace", "run_into", "work_shapes"]
+__all__ = ["CudaKernel", "build_cuda_kernel", "kernel_namespace", "sparse_program", "work_shapes"]
 
 #: The generated model functions the kernel calls, and those they call in turn.
 _MODEL_FUNCTIONS = ("rates", "rate_derivatives", "rhs", "jac_work", "observe", "derive", "initial")
@@ -50,11 +53,16 @@ _LOCK = threading.Lock()
 
 
 def work_shapes(n: int, n_parameters: int, n_dv: int, n_out: int, n_events: int, n_times: int,
-                n_cols: int, chunk: int) -> dict[str, tuple[tuple[int, ...], str]]:
+                n_cols: int, chunk: int, n_sp: int = 0,
+                nnz: int = 0) -> dict[str, tuple[tuple[int, ...], str]]:
     """Shapes and dtypes of the per-thread work arrays of one chunk (run index last).
 
-    ``p`` parameters, ``w`` stepper rows, ``jm`` Jacobian, ``m`` iteration matrix,
-    ``piv`` the LU's integer work (pivots and the factors' pattern, :func:`.lu.lu_int_work_size`), ``dv`` Jacobian work, ``obs`` one output sample, ``buf`` the
+    ``p`` parameters, ``w`` stepper rows, ``jm`` Jacobian, ``m`` iteration matrix
+    (dense factors), ``mv`` the sparse factors' values (``nnz`` of them, ``sp[0]``),
+    ``piv`` the LU's integer work (pivots and the factors' pattern,
+    :func:`.lu.lu_int_work_size`) followed by the model's sparse-LU program of
+    length ``n_sp`` (:func:`sparse_program`; :func:`.solve.run_into` copies it
+    there), ``dv`` Jacobian work, ``obs`` one output sample, ``buf`` the
     sampled columns (kept outputs and metric inputs), ``sf``/``si`` stepper scalars,
     ``pv`` the run's scaled event values, ``states`` a placeholder (states are not kept).
     """
@@ -63,7 +71,8 @@ def work_shapes(n: int, n_parameters: int, n_dv: int, n_out: int, n_events: int,
         "w": ((N_WORK_ROWS, n, chunk), "f8"),
         "jm": ((n, n, chunk), "f8"),
         "m": ((n, n, chunk), "f8"),
-        "piv": ((lu_int_work_size(n), chunk), "i8"),
+        "mv": ((max(nnz, 1), chunk), "f8"),
+        "piv": ((lu_int_work_size(n) + n_sp, chunk), "i8"),
         "dv": ((max(n_dv, 1), chunk), "f8"),
         "obs": ((max(n_out, 1), chunk), "f8"),
         "buf": ((n_times, max(n_cols, 1), chunk), "f8"),
@@ -73,93 +82,14 @@ def work_shapes(n: int, n_parameters: int, n_dv: int, n_out: int, n_events: int,
     }
 
 
+def sparse_program(compiled: CompiledModel) -> NDArray[np.int64]:
+    """The static sparse-LU program of the model's iteration matrix (as :attr:`.kernel.Kernel.sparse`)."""
+    return symbolic_lu(compiled.n_states, np.asarray(compiled.jac_rows), np.asarray(compiled.jac_cols))
+
+
 def bytes_per_run(shapes: dict[str, tuple[tuple[int, ...], str]]) -> int:
     """Device bytes one run needs for its work arrays (``shapes`` for a chunk of 1)."""
     return sum(8 * math.prod(shape[:-1]) for shape, _ in shapes.values())
-
-
-def run_into(r, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_eval, y0_mode, Y0, base_state,
-             ss_tmax, ss_rel, ss_abs, rtol, atol, hmax, max_steps, nonauto, land, n_keep,
-             col_kind, col_index, m_kind, m_col, m_start, m_end, m_time, m_thr, m_rel,
-             obs_out, metric_out, status, t_fail, stats, ss_time,
-             p, w, jm, m, piv, dv, obs_tmp, buf, sf, si, pv, states):
-    """:func:`.solve.run_one` for run ``r`` with its work arrays given (device code cannot allocate).
-
-    The work arrays are this run's views of the chunk's preallocated arrays; they
-    are cleared here, so results do not depend on what ran before on the same slot.
-    States are never kept (``states`` is a placeholder).
-    """
-    n = base_state.shape[0]
-    nt = t_eval.shape[0]
-    ncol = col_kind.shape[0]
-    nev = pt.shape[0]
-    for i in range(P.shape[1]):
-        p[i] = P[r, i]
-    derive(p)
-    for a in range(w.shape[0]):
-        for i in range(n):
-            w[a, i] = 0.0
-    for i in range(piv.shape[0]):
-        piv[i] = 0
-    for i in range(n):
-        for j in range(n):
-            jm[i, j] = 0.0
-            m[i, j] = 0.0
-    for i in range(dv.shape[0]):
-        dv[i] = 0.0
-    for i in range(obs_tmp.shape[0]):
-        obs_tmp[i] = 0.0
-    for i in range(sf.shape[0]):
-        sf[i] = 0.0
-    for i in range(si.shape[0]):
-        si[i] = 0
-    for k in range(nev):
-        if ev_drug[k] >= 0:
-            pv[k] = pval[k] * scale[r, ev_drug[k]]
-        else:
-            pv[k] = pval[k]
-    y = w[R_Y]
-    if y0_mode == 2:
-        if Y0.shape[0] > 1:  # (no `r if ... else 0`: a prange index is unsigned and would unify to float)
-            for i in range(n):
-                y[i] = Y0[r, i]
-        else:
-            for i in range(n):
-                y[i] = Y0[0, i]
-    else:
-        for i in range(n):
-            y[i] = base_state[i]
-        initial(p, y)
-    sf[SF_T_FAIL] = math.nan
-    ok = True
-    ss_time[r] = 0.0
-    if y0_mode == 1:
-        ts = steady_state(p, w, jm, m, piv, dv, n, nonauto, ss_tmax, ss_rel, ss_abs, max_steps, sf, si)
-        ss_time[r] = ts
-        if ts < 0.0:
-            ok = False
-            for rr in range(nt):
-                for c in range(ncol):
-                    buf[rr, c] = math.nan
-    if ok:
-        ok = integrate(p, w, jm, m, piv, dv, n, nonauto, t_eval, pt, pk, pidx, pv, pmul, pdiv, rtol,
-                       atol, hmax, max_steps, land, sf, si, obs_tmp, col_kind, col_index, ncol, buf,
-                       states, False) == 0
-    for q in range(m_kind.shape[0]):
-        if ok:
-            metric_out[r, q] = metric_value(m_kind[q], t_eval, buf, m_col[q], nt, m_start[q], m_end[q],
-                                            m_time[q], m_thr[q], m_rel[q])
-        else:
-            metric_out[r, q] = math.nan
-    if n_keep > 0:
-        for rr in range(nt):
-            for c in range(n_keep):
-                obs_out[r, rr, c] = buf[rr, c]
-    for c in range(N_STATS - 1):
-        stats[r, c] = si[c]
-    stats[r, N_STATS - 1] = si[SI_STATUS]
-    status[r] = si[SI_STATUS]
-    t_fail[r] = sf[SF_T_FAIL]
 
 
 def max2(a, b):
@@ -180,17 +110,21 @@ def min2(a, b):
 def batch_kernel(n_runs, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_eval, y0_mode, Y0,
                  base_state, ss_tmax, ss_rel, ss_abs, rtol, atol, hmax, max_steps, nonauto, land,
                  n_keep, col_kind, col_index, m_kind, m_col, m_start, m_end, m_time, m_thr, m_rel,
-                 obs_out, metric_out, status, t_fail, stats, ss_time,
-                 WP, WW, WJM, WM, WPIV, WDV, WOBS, WBUF, WSF, WSI, WPV, states):
-    """One thread per run of the chunk: thread ``r`` integrates run ``r`` in its work-array slot ``r``."""
+                 obs_out, metric_out, status, t_fail, stats, ss_time, sp,
+                 WP, WW, WJM, WM, WMV, WPIV, WDV, WOBS, WBUF, WSF, WSI, WPV, states):
+    """One thread per run of the chunk: thread ``r`` integrates run ``r`` in its work-array slot ``r``.
+
+    ``sp`` is the model's sparse-LU program (:func:`sparse_program`); states are never
+    kept (``states`` is a placeholder).  The body is :func:`.solve.run_into`, the CPU's.
+    """
     r = cuda.grid(1)  # noqa: F821 - bound in the kernel namespace
     if r < n_runs:
         run_into(r, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_eval, y0_mode, Y0, base_state,
-                 ss_tmax, ss_rel, ss_abs, rtol, atol, hmax, max_steps[r], nonauto, land, n_keep,
-                 col_kind, col_index, m_kind, m_col, m_start, m_end, m_time, m_thr, m_rel,
-                 obs_out, metric_out, status, t_fail, stats, ss_time,
-                 WP[:, r], WW[:, :, r], WJM[:, :, r], WM[:, :, r], WPIV[:, r], WDV[:, r], WOBS[:, r],
-                 WBUF[:, :, r], WSF[:, r], WSI[:, r], WPV[:, r], states)
+                 ss_tmax, ss_rel, ss_abs, rtol, atol, hmax, max_steps[r], nonauto, land, col_kind,
+                 col_index, m_kind, m_col, m_start, m_end, m_time, m_thr, m_rel, n_keep, obs_out,
+                 metric_out, status, t_fail, stats, ss_time, sp,
+                 WP[:, r], WW[:, :, r], WJM[:, :, r], WM[:, :, r], WMV[:, r], WPIV[:, r], WDV[:, r], WOBS[:, r],
+                 WBUF[:, :, r], WSF[:, r], WSI[:, r], WPV[:, r], states, False)
 
 
 @dataclass(frozen=True)
@@ -202,6 +136,8 @@ class CudaKernel:
     kernel : numba.cuda dispatcher
         :func:`batch_kernel` bound to the model.
     nonautonomous : bool
+    sparse : ndarray of int64
+        The model's sparse-LU program (:func:`sparse_program`), passed to the kernel as ``sp``.
     simulator : bool
         Built under numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``).
     build_seconds : float
@@ -209,6 +145,7 @@ class CudaKernel:
 
     kernel: Any
     nonautonomous: bool
+    sparse: Any
     simulator: bool
     namespace: dict
     build_seconds: float
@@ -249,7 +186,6 @@ def kernel_namespace(compiled: CompiledModel, device: Any) -> dict[str, Any]:
     for fname, obj in list(ns.items()):
         if isinstance(obj, FunctionType) and obj.__module__ == name and fname not in _CPU_ENTRY_POINTS:
             ns[fname] = device(obj)
-    ns["run_into"] = device(_rebind(run_into, ns))
     ns["batch_kernel"] = _rebind(batch_kernel, ns)
     return ns
 
@@ -279,7 +215,7 @@ def build_cuda_kernel(compiled: CompiledModel) -> CudaKernel:
         t0 = time.perf_counter()
         ns = kernel_namespace(compiled, cuda.jit(device=True))
         kernel = cuda.jit(ns["batch_kernel"])
-        built = CudaKernel(kernel, is_nonautonomous(compiled), bool(config.ENABLE_CUDASIM), ns,
-                           time.perf_counter() - t0)
+        built = CudaKernel(kernel, is_nonautonomous(compiled), sparse_program(compiled),
+                           bool(config.ENABLE_CUDASIM), ns, time.perf_counter() - t0)
         compiled.__dict__[_ATTR] = built
         return built

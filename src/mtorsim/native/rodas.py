@@ -204,12 +204,15 @@ def _stage_rhs(t, p, w, n):
     rhs(t, w[R_U], p, w[R_DU])
 
 
-def rodas4_step(t, h, p, w, jm, m, piv, n, nonauto):
+def rodas4_step(t, h, p, w, jm, m, mv, piv, n, nonauto):
     """One Rodas4 step of size ``h`` from ``(t, w[R_Y])``.
 
     Needs ``w[R_F0]``, ``jm`` (and ``w[R_DT]``) from :func:`prepare` at ``(t, y)``.
     Writes the new state to ``w[R_YNEW]``, the error estimate to ``k6`` and the
     dense-output coefficients to ``w[R_Q1]``, ``w[R_Q2]``.
+    The iteration matrix is factored into ``mv`` (the sparse factors' values, a
+    flat array of at least ``nnz`` entries, separate from ``m`` so that a strided
+    per-thread view works on the GPU) or, on the dense fallback, into ``m``.
 
     Returns
     -------
@@ -217,7 +220,6 @@ def rodas4_step(t, h, p, w, jm, m, piv, n, nonauto):
         0 success, 1 singular iteration matrix, 2 non-finite stage.
     """
     inv_hg = 1.0 / (h * GAMMA)
-    mv = m.reshape(n * n)  # the sparse factors' values (a view of the dense matrix's storage)
     mode = 0
     if sp_factor(jm, inv_hg, piv, n, mv) != 0:  # a small diagonal pivot: dense, partial pivoting
         mode = 1
@@ -317,7 +319,7 @@ def dense_output(theta, w, out, n):
         out[i] = th1 * y0[i] + theta * (y1[i] + th1 * (q1[i] + theta * q2[i]))
 
 
-def attempt_step(t1, p, w, jm, m, piv, dv, n, nonauto, rtol, atol, hmax, max_steps, sf, si):
+def attempt_step(t1, p, w, jm, m, mv, piv, dv, n, nonauto, rtol, atol, hmax, max_steps, sf, si):
     """Try one step towards ``t1`` (landing on it exactly when it is within reach).
 
     Returns
@@ -358,7 +360,7 @@ def attempt_step(t1, p, w, jm, m, piv, dv, n, nonauto, rtol, atol, hmax, max_ste
         si[SI_STATUS] = ST_NON_FINITE if si[SI_NON_FINITE] != 0 else ST_STEP_TOO_SMALL
         sf[SF_T_FAIL] = t
         return -1
-    code = rodas4_step(t, h, p, w, jm, m, piv, n, nonauto)
+    code = rodas4_step(t, h, p, w, jm, m, mv, piv, n, nonauto)
     si[SI_STEPS] += 1
     si[SI_PHASE_STEPS] += 1
     si[SI_NLU] += 1

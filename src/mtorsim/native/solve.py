@@ -2,10 +2,12 @@
 with outputs on a grid, and the run's metric reductions.
 
 Everything below works on arrays and scalars only and reaches the model through
-the module-global names of :mod:`._slots`, like the stepper.  :func:`run_one`
-allocates its work arrays once per run (never per step); a CUDA port replaces
-those ``np.empty`` calls with ``cuda.local.array`` of the model's fixed sizes and
-keeps the rest.
+the module-global names of :mod:`._slots`, like the stepper.  :func:`run_into` is
+the whole run with its work arrays passed in (it allocates nothing and clears
+them itself); it is the one body both backends compile: the CPU driver
+:func:`run_one` allocates the work arrays once per run (never per step) and calls
+it, and the CUDA kernel (:mod:`.cuda_kernel`) calls it with its thread's slot of
+arrays preallocated in device memory for a whole chunk.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ def steady_residual(f, y, rel, abs_tol, n):
     return r
 
 
-def steady_state(p, w, jm, m, piv, dv, n, nonauto, t_max, rel, abs_tol, max_steps, sf, si):
+def steady_state(p, w, jm, m, mv, piv, dv, n, nonauto, t_max, rel, abs_tol, max_steps, sf, si):
     """Integrate ``w[R_Y]`` without doses until the residual test passes.
 
     Returns the time it took (h), or -1 with ``si[SI_STATUS] = NO_STEADY_STATE``.
@@ -84,7 +86,7 @@ def steady_state(p, w, jm, m, piv, dv, n, nonauto, t_max, rel, abs_tol, max_step
         return 0.0
     _reset(0.0, sf, si)
     while True:
-        r = attempt_step(t_max, p, w, jm, m, piv, dv, n, nonauto, SS_RTOL, SS_ATOL, math.inf,
+        r = attempt_step(t_max, p, w, jm, m, mv, piv, dv, n, nonauto, SS_RTOL, SS_ATOL, math.inf,
                          max_steps, sf, si)
         if r < 0:
             si[SI_STATUS] = ST_NO_STEADY_STATE
@@ -114,7 +116,7 @@ def record(t, y, p, obs_tmp, col_kind, col_index, ncol, buf, row, states, keep_s
             states[row, i] = y[i]
 
 
-def integrate(p, w, jm, m, piv, dv, n, nonauto, t_eval, pt, pk, pidx, pval, pmul, pdiv, rtol, atol,
+def integrate(p, w, jm, m, mv, piv, dv, n, nonauto, t_eval, pt, pk, pidx, pval, pmul, pdiv, rtol, atol,
               hmax, max_steps, land, sf, si, obs_tmp, col_kind, col_index, ncol, buf, states,
               keep_states):
     """Integrate from ``t_eval[0]`` to ``t_eval[-1]`` applying the plan's events at their times.
@@ -142,7 +144,7 @@ def integrate(p, w, jm, m, piv, dv, n, nonauto, t_eval, pt, pk, pidx, pval, pmul
         if land and i < nt and t_eval[i] < stop:
             stop = t_eval[i]
         while sf[SF_T] < stop:
-            r = attempt_step(stop, p, w, jm, m, piv, dv, n, nonauto, rtol, atol, hmax, max_steps, sf, si)
+            r = attempt_step(stop, p, w, jm, m, mv, piv, dv, n, nonauto, rtol, atol, hmax, max_steps, sf, si)
             if r < 0:
                 for rr in range(i, nt):
                     for c in range(ncol):
@@ -172,13 +174,28 @@ def integrate(p, w, jm, m, piv, dv, n, nonauto, t_eval, pt, pk, pidx, pval, pmul
     return 0
 
 
-def run_one(r, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_eval, y0_mode, Y0, base_state,
-            ss_tmax, ss_rel, ss_abs, rtol, atol, hmax, max_steps, nonauto, land, n_dv, n_out,
-            col_kind, col_index, m_kind, m_col, m_start, m_end, m_time, m_thr, m_rel, n_keep,
-            obs_out, keep_states, states_out, metric_out, status, t_fail, stats, ss_time, sp):
-    """Run ``r`` of a batch, writing its row of every output array.
+def run_into(r, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_eval, y0_mode, Y0, base_state,
+             ss_tmax, ss_rel, ss_abs, rtol, atol, hmax, max_steps, nonauto, land, col_kind, col_index,
+             m_kind, m_col, m_start, m_end, m_time, m_thr, m_rel, n_keep, obs_out, metric_out, status,
+             t_fail, stats, ss_time, sp, p, w, jm, m, mv, piv, dv, obs_tmp, buf, sf, si, pv, states,
+             keep_states):
+    """Run ``r`` of a batch in the given work arrays, writing its row of every output array.
 
-    ``sp`` is the model's static sparse-LU program (:func:`mtorsim.native.sparse.symbolic_lu`).
+    The body shared by the CPU driver :func:`run_one` (which allocates the work
+    arrays) and the CUDA kernel (which passes its thread's slot of arrays
+    preallocated for a chunk): it allocates nothing.  Every work array is cleared
+    here, so results never depend on what ran before in the same slot.
+
+    Work arrays: ``p`` parameters (``P.shape[1]``), ``w`` stepper rows
+    ``(N_WORK_ROWS, n)``, ``jm``/``m`` Jacobian and iteration matrix ``(n, n)``,
+    ``mv`` the sparse LU factors' values (at least ``sp[0]``, the number of non-zeros),
+    ``piv`` the LU's integer work followed by the sparse program
+    (``lu_int_work_size(n) + sp.shape[0]``; ``sp``, the model's static sparse-LU
+    program from :func:`mtorsim.native.sparse.symbolic_lu`, is copied into its
+    tail), ``dv`` Jacobian work, ``obs_tmp`` one output sample, ``buf`` the sampled
+    columns ``(len(t_eval), >= len(col_kind))``, ``sf``/``si`` stepper scalars,
+    ``pv`` the run's scaled event values (``>= len(pt)``), ``states`` the run's
+    state rows (written only when ``keep_states``).
 
     ``y0_mode``: 0 the model's initial values, 1 the drug-free steady state reached
     from them, 2 the state ``Y0[r]`` (or ``Y0[0]`` when ``Y0`` has one row).
@@ -188,21 +205,36 @@ def run_one(r, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_eval, y0_mod
     nt = t_eval.shape[0]
     ncol = col_kind.shape[0]
     nev = pt.shape[0]
-    p = P[r].copy()
+    for i in range(P.shape[1]):
+        p[i] = P[r, i]
     derive(p)
-    w = np.zeros((N_WORK_ROWS, n))
-    jm = np.zeros((n, n))
-    m = np.zeros((n, n))
+    for a in range(w.shape[0]):
+        for i in range(w.shape[1]):
+            w[a, i] = 0.0
+    for i in range(jm.shape[0]):
+        for j in range(jm.shape[1]):
+            jm[i, j] = 0.0
+            m[i, j] = 0.0
+    for i in range(mv.shape[0]):
+        mv[i] = 0.0
+    for i in range(piv.shape[0]):
+        piv[i] = 0
     base = lu_int_work_size(n)
-    piv = np.zeros(base + sp.shape[0], dtype=np.int64)
     for q in range(sp.shape[0]):
         piv[base + q] = sp[q]
-    dv = np.zeros(max(n_dv, 1))
-    obs_tmp = np.zeros(max(n_out, 1))
-    buf = np.empty((nt, max(ncol, 1)))
-    sf = np.zeros(N_SF)
-    si = np.zeros(N_SI, dtype=np.int64)
-    pv = np.empty(nev)
+    for i in range(dv.shape[0]):
+        dv[i] = 0.0
+    for i in range(obs_tmp.shape[0]):
+        obs_tmp[i] = 0.0
+    for rr in range(buf.shape[0]):
+        for c in range(buf.shape[1]):
+            buf[rr, c] = 0.0
+    for i in range(sf.shape[0]):
+        sf[i] = 0.0
+    for i in range(si.shape[0]):
+        si[i] = 0
+    for k in range(pv.shape[0]):
+        pv[k] = 0.0
     for k in range(nev):
         if ev_drug[k] >= 0:
             pv[k] = pval[k] * scale[r, ev_drug[k]]
@@ -210,21 +242,21 @@ def run_one(r, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_eval, y0_mod
             pv[k] = pval[k]
     y = w[R_Y]
     if y0_mode == 2:
-        row = r - r  # zero of r's integer type
-        if Y0.shape[0] > 1:
-            row = r
-        for i in range(n):
-            y[i] = Y0[row, i]
+        if Y0.shape[0] > 1:  # (no `r if ... else 0`: a prange index is unsigned and would unify to float)
+            for i in range(n):
+                y[i] = Y0[r, i]
+        else:
+            for i in range(n):
+                y[i] = Y0[0, i]
     else:
         for i in range(n):
             y[i] = base_state[i]
         initial(p, y)
     sf[SF_T_FAIL] = math.nan
-    states = states_out[r] if keep_states else states_out[0]
     ok = True
     ss_time[r] = 0.0
     if y0_mode == 1:
-        ts = steady_state(p, w, jm, m, piv, dv, n, nonauto, ss_tmax, ss_rel, ss_abs, max_steps, sf, si)
+        ts = steady_state(p, w, jm, m, mv, piv, dv, n, nonauto, ss_tmax, ss_rel, ss_abs, max_steps, sf, si)
         ss_time[r] = ts
         if ts < 0.0:
             ok = False
@@ -235,7 +267,7 @@ def run_one(r, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_eval, y0_mod
                     for q in range(n):
                         states[rr, q] = math.nan
     if ok:
-        ok = integrate(p, w, jm, m, piv, dv, n, nonauto, t_eval, pt, pk, pidx, pv, pmul, pdiv, rtol,
+        ok = integrate(p, w, jm, m, mv, piv, dv, n, nonauto, t_eval, pt, pk, pidx, pv, pmul, pdiv, rtol,
                        atol, hmax, max_steps, land, sf, si, obs_tmp, col_kind, col_index, ncol, buf,
                        states, keep_states) == 0
     for q in range(m_kind.shape[0]):
@@ -253,3 +285,37 @@ def run_one(r, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_eval, y0_mod
     stats[r, N_STATS - 1] = si[SI_STATUS]
     status[r] = si[SI_STATUS]
     t_fail[r] = sf[SF_T_FAIL]
+
+
+def run_one(r, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_eval, y0_mode, Y0, base_state,
+            ss_tmax, ss_rel, ss_abs, rtol, atol, hmax, max_steps, nonauto, land, n_dv, n_out,
+            col_kind, col_index, m_kind, m_col, m_start, m_end, m_time, m_thr, m_rel, n_keep,
+            obs_out, keep_states, states_out, metric_out, status, t_fail, stats, ss_time, sp):
+    """Run ``r`` of a batch on the CPU: allocate its work arrays once and call :func:`run_into`.
+
+    ``sp`` is the model's static sparse-LU program (:func:`mtorsim.native.sparse.symbolic_lu`);
+    ``n_dv``/``n_out`` size the Jacobian work and the output sample; ``states_out[r]``
+    receives the states when ``keep_states``.  See :func:`run_into` for the rest.
+    """
+    n = base_state.shape[0]
+    nt = t_eval.shape[0]
+    ncol = col_kind.shape[0]
+    nev = pt.shape[0]
+    p = np.empty(P.shape[1])
+    w = np.empty((N_WORK_ROWS, n))
+    jm = np.empty((n, n))
+    m = np.empty((n, n))
+    mv = np.empty(max(sp[0], 1))
+    piv = np.empty(lu_int_work_size(n) + sp.shape[0], dtype=np.int64)
+    dv = np.empty(max(n_dv, 1))
+    obs_tmp = np.empty(max(n_out, 1))
+    buf = np.empty((nt, max(ncol, 1)))
+    sf = np.empty(N_SF)
+    si = np.empty(N_SI, dtype=np.int64)
+    pv = np.empty(max(nev, 1))
+    states = states_out[r] if keep_states else states_out[0]
+    run_into(r, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_eval, y0_mode, Y0, base_state,
+             ss_tmax, ss_rel, ss_abs, rtol, atol, hmax, max_steps, nonauto, land, col_kind, col_index,
+             m_kind, m_col, m_start, m_end, m_time, m_thr, m_rel, n_keep, obs_out, metric_out, status,
+             t_fail, stats, ss_time, sp, p, w, jm, m, mv, piv, dv, obs_tmp, buf, sf, si, pv, states,
+             keep_states)
