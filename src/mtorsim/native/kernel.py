@@ -12,11 +12,11 @@ the model's jitted functions, and wraps every function with
 cache sits beside the file, so a second process loads machine code instead of
 compiling.
 
-A CUDA backend reuses the same text: exec it in a namespace whose ``rhs`` ...
-``initial`` are ``cuda.jit(device=True)`` compilations of
-:attr:`CompiledModel.source`, compile everything but :mod:`.batch_kernel` with
-``cuda.jit(device=True)``, and write a ``cuda.jit`` kernel that calls
-``run_one`` with one thread per run.
+The CUDA backend (:mod:`.cuda_kernel`) reuses the same text: it execs it in a namespace
+whose ``rhs`` ... ``initial`` are ``cuda.jit(device=True)`` compilations of
+:attr:`CompiledModel.source`, compiles everything but the CPU entry points as device
+functions, and launches a ``cuda.jit`` kernel that calls ``run_into`` (the
+allocation-free body of ``run_one``) with one thread per run.
 """
 
 from __future__ import annotations
