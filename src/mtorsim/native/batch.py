@@ -47,8 +47,10 @@ DEFAULT_MAX_STEPS = 100_000
 #: numba's default threading layer aborts on parallel launches from two threads at once.
 _PARALLEL_LOCK = threading.Lock()
 
-#: Chunks are sized to keep their sampled outputs under this many bytes.
+#: Chunks are sized to keep their sampled outputs under this many bytes ...
 _CHUNK_BYTES = 256 * 2**20
+#: ... and to at most this many runs (a progress update per chunk).
+_DEFAULT_CHUNK = 256
 
 
 @dataclass(frozen=True, eq=False)
@@ -326,7 +328,8 @@ def simulate_batch(
         (process pools, Dask workers) runs are serial: the pool is the parallelism,
         and a forked child must not use its parent's thread pool.
     chunk_size : int, optional
-        Runs per compiled call (default: enough to keep kept outputs under 256 MiB per chunk).
+        Runs per compiled call (default: at most 256, and few enough to keep the kept outputs
+        under 256 MiB per chunk).
     progress : bool
         Show a progress bar over runs.
     keep_outputs : bool
@@ -418,9 +421,9 @@ def simulate_batch(
             metric_names=tuple(m.name for m in metrics), status=status.astype(np.int16), t_fail=t_fail,
             stats=stats[:, :6], steady_state_h=ss_time if mode == 1 else np.zeros(N),
             seconds=time.perf_counter() - t_start, info=dict(info, method="Rodas4"))
-    if chunk_size is None:
+    if chunk_size is None:  # bounded memory, and a progress update every few hundred runs
         per_run = max(1, nt * max(len(cols), 1) * 8)
-        chunk_size = int(min(max(N, 1), max(64, _CHUNK_BYTES // per_run)))
+        chunk_size = int(min(max(N, 1), _DEFAULT_CHUNK, max(1, _CHUNK_BYTES // per_run)))
     chunk_size = max(1, int(chunk_size))
 
     observables = np.full((N, nt, n_keep), np.nan) if keep_outputs else None
