@@ -156,7 +156,9 @@ def integrate_scipy(
         stats["nlu"] += int(sol.nlu)
         stats["segments"] += 1
         # solve_ivp leaves `y` a list when a failure comes before the first output time
-        sol_y = np.asarray(sol.y, dtype=float).reshape(len(y), -1)
+        sol_y = np.asarray(sol.y, dtype=float)
+        if sol_y.ndim != 2:
+            sol_y = np.empty((len(y), 0))
         if sol.status < 0 or sol_y.shape[1] < len(seg_eval):
             got = sol_y.shape[1]
             for c in range(min(got, j - i)):
