@@ -43,9 +43,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 from results_file import command_line, git_revision, machine, update_section  # noqa: E402
-from sbml_biomodels import SPANS  # noqa: E402
+from sbml_biomodels import MODELS, SPANS  # noqa: E402
 
-MODELS_DIR = Path("/work/shared/models/external")
+MODELS_DIR = MODELS  # the copies of the BioModels files the tests use
 RTOL, ATOL, N_OUT = 1e-6, 1e-9, 101
 ENGINES = ("native", "BDF", "roadrunner")
 

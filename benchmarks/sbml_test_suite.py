@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/sbml_test_suite.py [--suite /work/shared/sbml-test-suite/cases]
+    python benchmarks/sbml_test_suite.py [--suite ../shared/sbml-test-suite/cases]
                                          [--workers 2] [--cases 00001,00002] [--no-write]
 
 Each case is imported with :func:`mtorsim.load_sbml`, compiled (cached) and simulated
@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SUITE = Path("/work/shared/sbml-test-suite/cases")
+#: The suite sits in ``shared/`` beside the project root.
+DEFAULT_SUITE = ROOT.parent / "shared" / "sbml-test-suite" / "cases"
 CACHE = Path(os.environ.get("MTORSIM_SUITE_CACHE", Path.home() / ".cache" / "mtorsim-sbml-suite"))
 REPORT = ROOT / "docs" / "sbml_conformance.md"
 
@@ -215,7 +216,7 @@ def write_report(records: list[dict], table: str, rates: dict, seconds: float, w
         "# SBML Test Suite conformance",
         "",
         f"Measured by `python benchmarks/sbml_test_suite.py` over the {len(records)} semantic cases in "
-        f"`{suite}` (a subset of the SBML Test Suite; see its README), with the scipy BDF backend "
+        f"`{os.path.relpath(suite, ROOT)}` (a subset of the SBML Test Suite; see its README), with the scipy BDF backend "
         f"(rtol {RTOL:g}, atol 1e-4 × the case's absolute tolerance). A case passes when every reported "
         "value satisfies the suite's rule |expected − simulated| ≤ absolute + relative·|expected| at every "
         f"output time. Wall time {seconds / 60:.1f} min on {workers} worker processes with compiled models "
