@@ -400,38 +400,43 @@ def simulate_batch(
     cols = list(keep_names)
     marrays = _metric_arrays(tuple(metrics), cols, grid)
     col_kind, col_index = _columns(compiled, cols)
-    n_keep, nt, n = len(keep_names), len(grid), compiled.n_states
+    n_keep, nt = len(keep_names), len(grid)
     hmax = math.inf if max_step is None else float(max_step)
     if not hmax > 0:
         raise ValueError(f"`max_step` must be positive, got {max_step!r}")
-    if chosen == "cuda":
-        observables = np.full((N, nt, n_keep), np.nan) if keep_outputs else None
-        metric_out = np.full((N, len(marrays[0])), np.nan)
-        status = np.zeros(N, dtype=np.int64)
-        t_fail = np.full(N, np.nan)
-        stats = np.zeros((N, N_STATS), dtype=np.int64)
-        ss_time = np.zeros(N)
-        info = run_cuda(compiled, P, scale, ev_drug, plan, grid, mode, Y0,
-                        np.ascontiguousarray(compiled._base_state, dtype=float), ss, rtol, atol, hmax,
-                        steps, bool(land_on_outputs), n_keep, col_kind, col_index, marrays, observables,
-                        metric_out, status, t_fail, stats, ss_time, chunk_size=chunk_size,
-                        progress=progress)
-        return BatchResult(
-            t=grid, observables=observables, output_names=tuple(keep_names), metrics=metric_out,
-            metric_names=tuple(m.name for m in metrics), status=status.astype(np.int16), t_fail=t_fail,
-            stats=stats[:, :6], steady_state_h=ss_time if mode == 1 else np.zeros(N),
-            seconds=time.perf_counter() - t_start, info=dict(info, method="Rodas4"))
-    if chunk_size is None:  # bounded memory, and a progress update every few hundred runs
-        per_run = max(1, nt * max(len(cols), 1) * 8)
-        chunk_size = int(min(max(N, 1), _DEFAULT_CHUNK, max(1, _CHUNK_BYTES // per_run)))
-    chunk_size = max(1, int(chunk_size))
-
     observables = np.full((N, nt, n_keep), np.nan) if keep_outputs else None
     metric_out = np.full((N, len(marrays[0])), np.nan)
     status = np.zeros(N, dtype=np.int64)
     t_fail = np.full(N, np.nan)
     stats = np.zeros((N, N_STATS), dtype=np.int64)
     ss_time = np.zeros(N)
+    if chosen == "cuda":
+        info = run_cuda(compiled, P, scale, ev_drug, plan, grid, mode, Y0,
+                        np.ascontiguousarray(compiled._base_state, dtype=float), ss, rtol, atol, hmax,
+                        steps, bool(land_on_outputs), n_keep, col_kind, col_index, marrays, observables,
+                        metric_out, status, t_fail, stats, ss_time, chunk_size=chunk_size,
+                        progress=progress)
+    else:
+        info = _run_cpu(compiled, P, scale, ev_drug, plan, grid, mode, Y0, ss, rtol, atol, hmax, steps,
+                        land_on_outputs, col_kind, col_index, marrays, n_keep, len(cols), observables,
+                        metric_out, status, t_fail, stats, ss_time, chunk_size, n_threads, progress)
+    return BatchResult(
+        t=grid, observables=observables, output_names=tuple(keep_names), metrics=metric_out,
+        metric_names=tuple(m.name for m in metrics), status=status.astype(np.int16), t_fail=t_fail,
+        stats=stats[:, :6], steady_state_h=ss_time if mode == 1 else np.zeros(N),
+        seconds=time.perf_counter() - t_start, info=dict(info, method="Rodas4"),
+    )
+
+
+def _run_cpu(compiled, P, scale, ev_drug, plan, grid, mode, Y0, ss, rtol, atol, hmax, steps, land_on_outputs,
+             col_kind, col_index, marrays, n_keep, n_cols, observables, metric_out, status, t_fail, stats,
+             ss_time, chunk_size, n_threads, progress) -> dict[str, Any]:
+    """The CPU drivers over bounded chunks, writing into the result arrays; returns run info."""
+    N, nt, n = len(P), len(grid), compiled.n_states
+    if chunk_size is None:  # bounded memory, and a progress update every few hundred runs
+        per_run = max(1, nt * max(n_cols, 1) * 8)
+        chunk_size = int(min(max(N, 1), _DEFAULT_CHUNK, max(1, _CHUNK_BYTES // per_run)))
+    chunk_size = max(1, int(chunk_size))
     kern = build_kernel(compiled)
     base = np.array(compiled._base_state, dtype=float)
     dummy_states = np.zeros((1, 1, n))
@@ -460,10 +465,4 @@ def simulate_batch(
     finally:
         if n_threads is not None:
             numba.set_num_threads(previous)
-    return BatchResult(
-        t=grid, observables=observables, output_names=tuple(keep_names), metrics=metric_out,
-        metric_names=tuple(m.name for m in metrics), status=status.astype(np.int16), t_fail=t_fail,
-        stats=stats[:, :6], steady_state_h=ss_time if mode == 1 else np.zeros(N),
-        seconds=time.perf_counter() - t_start,
-        info={"chunk_size": chunk_size, "n_threads": n_threads or previous, "method": "Rodas4"},
-    )
+    return {"chunk_size": chunk_size, "n_threads": n_threads or previous}
