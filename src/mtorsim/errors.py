@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import difflib
 import enum
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 __all__ = [
+    "accept_model",
     "CODES",
     "BackendUnavailableError",
     "CompileError",
@@ -267,6 +271,23 @@ class ModelValidationError(ModelError):
         where = f" in {self.source}" if self.source else ""
         head = f"{n_err} error(s), {n_warn} warning(s){where}"
         return head + "\n" + "\n".join(d.format() for d in self.diagnostics)
+
+
+def accept_model(model: T | None, diagnostics: Sequence[Diagnostic], source: str) -> T:
+    """``model`` if ``diagnostics`` hold no error, each warning issued; else raise.
+
+    The common end of every loader (``check_*`` returns ``(model or None, diagnostics)``).
+
+    Raises
+    ------
+    ModelValidationError
+        Holding every diagnostic, when there is an error (or no model).
+    """
+    if model is None or any(d.severity is Severity.ERROR for d in diagnostics):
+        raise ModelValidationError(diagnostics, source)
+    for d in diagnostics:
+        warnings.warn(d.format(), MtorsimWarning, stacklevel=3)  # at the loader's caller
+    return model
 
 
 class UnknownNameError(ModelError, KeyError):

@@ -7,11 +7,10 @@ as :class:`~mtorsim.errors.MtorsimWarning` and reported by ``mtorsim validate``.
 
 from __future__ import annotations
 
-import warnings
 from importlib import resources
 from pathlib import Path
 
-from .errors import Diagnostic, ModelValidationError, MtorsimWarning, Severity
+from .errors import Diagnostic, Severity, accept_model
 from .parsing import parse_model_file, parse_model_text
 from .spec import Model
 from .validation import validate_model
@@ -96,20 +95,9 @@ def load_model(source: str | Path) -> Model:
     >>> model = mt.load_model("models/pi3k_akt_mtor.yaml")  # doctest: +SKIP
     """
     path = _resolve(source)
-    model, diagnostics = check_model(path)
-    if model is None:
-        raise ModelValidationError(diagnostics, str(path))
-    for d in diagnostics:
-        warnings.warn(d.format(), MtorsimWarning, stacklevel=2)
-    return model
+    return accept_model(*check_model(path), str(path))
 
 
 def load_model_text(text: str, name: str = "<text>") -> Model:
     """Load a model from YAML text (used by tests and notebooks)."""
-    parsed = parse_model_text(text, name)
-    model, diagnostics = validate_model(parsed)
-    if any(d.severity is Severity.ERROR for d in diagnostics):
-        raise ModelValidationError(diagnostics, name)
-    for d in diagnostics:
-        warnings.warn(d.format(), MtorsimWarning, stacklevel=2)
-    return model
+    return accept_model(*validate_model(parse_model_text(text, name)), name)

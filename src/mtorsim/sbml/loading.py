@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
-from ..errors import Diagnostic, ModelValidationError, MtorsimWarning, Severity
+from ..errors import Diagnostic, Severity, accept_model
 from ..spec import Model
 from .reader import read_sbml
 
@@ -56,9 +55,4 @@ def load_sbml(path: str | Path) -> Model:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"SBML file not found: {path}")
-    model, diagnostics = check_sbml(path)
-    if model is None:
-        raise ModelValidationError(diagnostics, str(path))
-    for d in diagnostics:
-        warnings.warn(d.format(), MtorsimWarning, stacklevel=2)
-    return model
+    return accept_model(*check_sbml(path), str(path))
