@@ -172,9 +172,10 @@ def test_chunks_fit_half_the_free_device_memory():
 def test_work_arrays_put_the_run_index_last():
     from mtorsim.native.cuda_kernel import bytes_per_run, work_shapes
 
-    shapes = work_shapes(50, 120, 120, 45, 28, 673, 2, 256)
+    shapes = work_shapes(50, 120, 120, 45, 28, 673, 2, 256, nnz=270, njac=224)
     assert all(shape[-1] == 256 for shape, _ in shapes.values())
-    assert shapes["jm"][0] == (50, 50, 256) and shapes["w"][0][1] == 50
+    assert shapes["jd"][0] == (224, 256) and shapes["m"][0] == (50, 50, 256) and shapes["w"][0][1] == 50
+    assert shapes["mv"][0] == (270 + 50, 256)  # the factors' values and a solve's scratch
     assert shapes["piv"][0] == (3 * 50 + 1 + 50 * 50, 256)  # pivots and the LU factors' pattern
-    one = bytes_per_run(work_shapes(50, 120, 120, 45, 28, 673, 2, 1))
+    one = bytes_per_run(work_shapes(50, 120, 120, 45, 28, 673, 2, 1, nnz=270, njac=224))
     assert one == 8 * sum(np.prod(s[:-1]) for s, _ in shapes.values())

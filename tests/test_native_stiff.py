@@ -3,6 +3,7 @@ tolerance and published reference values; its LU against numpy."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numba
@@ -13,8 +14,15 @@ from scipy.integrate import solve_ivp
 import mtorsim as mt
 from mtorsim.dosing import DosingPlan
 from mtorsim.native import integrate_native
-from mtorsim.native.lu import lu_factor, lu_int_work_size, lu_solve, sp_factor, sp_solve
-from mtorsim.native.sparse import symbolic_lu
+from mtorsim.native.lu import (
+    dense_iteration_matrix,
+    lu_factor,
+    lu_int_work_size,
+    lu_solve,
+    sp_factor,
+    sp_solve,
+)
+from mtorsim.native.sparse import lu_program, lu_source, markowitz_order, symbolic_lu
 
 STIFF = Path(__file__).parent / "data" / "models" / "stiff"
 
@@ -135,19 +143,46 @@ def test_lu_matches_numpy(rng):
     assert factor(singular, np.zeros(lu_int_work_size(3), dtype=np.int64), 3) == 1
 
 
-def test_static_pattern_sparse_lu_matches_numpy(rng):
-    factor, solve = numba.njit(sp_factor), numba.njit(sp_solve)
+def _static_lu_pairs(program, n):
+    """The replay and the generated straight-line pair for one program, both jitted."""
+    namespace = {"math": math, "sp_factor": numba.njit(sp_factor), "sp_solve": numba.njit(sp_solve)}
+    exec(lu_source(program, n), namespace)  # noqa: S102 - the generated source under test
+    return ((numba.njit(sp_factor), numba.njit(sp_solve)),
+            (numba.njit(namespace["factor_static"]), numba.njit(namespace["solve_static"])))
+
+
+@pytest.mark.parametrize("ordered", [False, True])
+def test_static_pattern_sparse_lu_matches_numpy(rng, ordered):
     n = 20
     J = rng.normal(size=(n, n)) * (rng.random((n, n)) < 0.15)
-    rows, cols = np.nonzero(J)
-    program = symbolic_lu(n, rows.astype(np.int64), cols.astype(np.int64))
+    rows, cols = (a.astype(np.int64) for a in np.nonzero(J))
+    order = markowitz_order(n, rows, cols) if ordered else None
+    program = symbolic_lu(n, rows, cols, order)
+    assert sorted(program[4 + n + 1 + program[0] + n:][:n]) == list(range(n))  # the order is a permutation
     iw = np.concatenate([np.zeros(lu_int_work_size(n), dtype=np.int64), program])
-    values = np.zeros(n * n)
     inv_hg = 5.0
-    assert factor(J, inv_hg, iw, n, values) == 0
     b = rng.normal(size=n)
-    x = b.copy()
-    solve(iw, values, x, n)
-    np.testing.assert_allclose(x, np.linalg.solve(inv_hg * np.eye(n) - J, b), rtol=1e-9, atol=1e-12)
-    # a zero pivot is refused (the stepper then factorises densely with partial pivoting)
-    assert factor(np.eye(n) * inv_hg, inv_hg, iw, n, values) == 1
+    expected = np.linalg.solve(inv_hg * np.eye(n) - J, b)
+    for factor, solve in _static_lu_pairs(program, n):
+        values = np.zeros(program[0] + n)
+        assert factor(J[rows, cols], inv_hg, iw, n, values) == 0
+        x = b.copy()
+        solve(iw, values, x, n)
+        np.testing.assert_allclose(x, expected, rtol=1e-9, atol=1e-12)
+        # a zero pivot is refused (the stepper then factorises densely with partial pivoting)
+        assert factor(inv_hg * (rows == cols), inv_hg, iw, n, values) == (
+            1 if (rows == cols).any() else 0)
+        assert factor(np.full(len(rows), np.nan), inv_hg, iw, n, values) == 1
+    m = np.zeros((n, n))
+    numba.njit(dense_iteration_matrix)(J[rows, cols], inv_hg, iw, n, m)
+    np.testing.assert_array_equal(m, inv_hg * np.eye(n) - J)
+
+
+def test_markowitz_order_cuts_fill_in_of_the_bundled_model():
+    compiled = mt.compile_model("pi3k_akt_mtor")
+    n, rows, cols = compiled.n_states, np.asarray(compiled.jac_rows), np.asarray(compiled.jac_cols)
+    natural, ordered = symbolic_lu(n, rows, cols), lu_program(n, rows, cols)
+    assert ordered[3] < natural[3] / 2  # elimination updates: 259 against 1017
+    assert ordered[0] < natural[0]  # non-zeros of the factors
+    assert "def factor_static" in lu_source(ordered, n) and "sp_factor(" not in lu_source(ordered, n)
+    assert "sp_factor(" in lu_source(ordered, n, limit=10)  # large programs are replayed

@@ -128,11 +128,13 @@ def _shared_args(to_device: Any, plan: DosingPlan, ev_drug: NDArray[np.int64], g
 
 
 def _chunk_buffers(empty: Any, compiled: CompiledModel, n_par: int, n_events: int, nt: int, ncol: int,
-                   n_keep: int, n_metrics: int, n_stats: int, chunk: int, n_sp: int, nnz: int) -> dict[str, list[Any]]:
-    """Per-chunk device arrays: outputs (run index first) and work slots (run index last);
-    ``n_sp`` is the length of the sparse-LU program the integer LU work holds, ``nnz`` its factors' non-zeros."""
+                   n_keep: int, n_metrics: int, n_stats: int, chunk: int,
+                   sp: NDArray[np.int64]) -> dict[str, list[Any]]:
+    """Per-chunk device arrays: outputs (run index first) and work slots (run index last),
+    sized for the model's sparse-LU program ``sp``."""
     work = [empty(shape, dtype=dtype) for shape, dtype in work_shapes(
-        compiled.n_states, n_par, compiled.n_dv, compiled.n_outputs, n_events, nt, ncol, chunk, n_sp, nnz).values()]
+        compiled.n_states, n_par, compiled.n_dv, compiled.n_outputs, n_events, nt, ncol, chunk, len(sp),
+        int(sp[0]), int(sp[1])).values()]
     outputs = [empty((chunk, nt, n_keep) if n_keep else (1, 1, 1), dtype=np.float64),
                empty((chunk, n_metrics), dtype=np.float64), empty(chunk, dtype=np.int64),
                empty(chunk, dtype=np.float64), empty((chunk, n_stats), dtype=np.int64),
@@ -179,7 +181,7 @@ def kernel_ptx(compiled: CompiledModel, *, cc: tuple[int, int] = (9, 0), n_event
     sp = sparse_program(compiled)
     shared = _shared_args(np.ascontiguousarray, plan, np.zeros(n_events, dtype=np.int64), np.zeros(n_times),
                           np.zeros(compiled.n_states), cols, cols, marrays, sp)
-    slots = _chunk_buffers(np.empty, compiled, n_par, n_events, n_times, n_keep, n_keep, n_metrics, 7, 2, len(sp), int(sp[0]))
+    slots = _chunk_buffers(np.empty, compiled, n_par, n_events, n_times, n_keep, n_keep, n_metrics, 7, 2, sp)
     args = kernel_args(2, np.zeros((2, n_par)), np.zeros((2, 1)), np.zeros(2, dtype=np.int64),
                        np.zeros((1, compiled.n_states)), 0, (1.0, 1.0, 1.0), 1e-6, 1e-9, 1.0,
                        is_nonautonomous(compiled), False, n_keep, shared, slots)
@@ -215,8 +217,9 @@ def run_cuda(
     kern = build_cuda_kernel(compiled)
     N, n_par = P.shape
     n, nt, ncol, n_metrics = compiled.n_states, len(grid), len(col_kind), len(marrays[0])
-    n_sp, nnz = len(kern.sparse), int(kern.sparse[0])
-    shapes1 = work_shapes(n, n_par, compiled.n_dv, compiled.n_outputs, len(plan), nt, ncol, 1, n_sp, nnz)
+    sp = kern.sparse
+    shapes1 = work_shapes(n, n_par, compiled.n_dv, compiled.n_outputs, len(plan), nt, ncol, 1, len(sp),
+                          int(sp[0]), int(sp[1]))
     per_run = bytes_per_run(shapes1) + 8 * (n_par + scale.shape[1] + nt * n_keep + n_metrics + N_OUT_SCALARS)
     if mode == 2 and len(Y0) > 1:
         per_run += 8 * n
@@ -227,7 +230,7 @@ def run_cuda(
     t0 = time.perf_counter()
     shared = _shared_args(cuda.to_device, plan, ev_drug, grid, base, col_kind, col_index, marrays, kern.sparse)
     slots = _chunk_buffers(cuda.device_array, compiled, n_par, len(plan), nt, ncol, n_keep, n_metrics,
-                           stats.shape[1], chunk, n_sp, nnz)
+                           stats.shape[1], chunk, sp)
     shared_y0 = cuda.to_device(np.ascontiguousarray(Y0)) if len(Y0) == 1 else None
     launches = 0
     with tqdm(total=N, disable=not progress, desc=f"cuda {compiled.name}", unit="run") as bar:

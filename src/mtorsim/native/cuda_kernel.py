@@ -2,9 +2,9 @@
 
 The algorithm is not re-implemented here.  :func:`build_cuda_kernel` execs the
 text of :func:`.kernel.kernel_source` (the stepper :mod:`.rodas`, the LU of
-:mod:`.lu`, the reductions of :mod:`.reduce`, the per-run phases of
+:mod:`.lu` and the model's generated sparse LU, the reductions of :mod:`.reduce`, the per-run phases of
 :mod:`.solve` and :func:`mtorsim.dosing.apply_events`) into a fresh namespace,
-binds ``rhs``, ``jac_work``, ``observe``, ``derive`` and ``initial`` there to
+binds ``rhs``, ``jac_sparse_work``, ``observe``, ``derive`` and ``initial`` there to
 ``cuda.jit(device=True)`` compilations of :attr:`CompiledModel.source`, and
 compiles every kernel function as a device function, the per-run body
 :func:`.solve.run_into` included: the CPU driver :func:`.solve.run_one` allocates
@@ -35,17 +35,16 @@ from numpy.typing import NDArray
 
 from ..compiled import CompiledModel
 from ..errors import CompileError
-from .kernel import is_nonautonomous, kernel_source
+from .kernel import is_nonautonomous, kernel_source, sparse_lu
 from .lu import lu_int_work_size
 from .rodas import N_SF, N_SI, N_WORK_ROWS
 from .solve import run_into  # batch_kernel's callee; rebound to its device compilation
-from .sparse import symbolic_lu
 
 __all__ = ["CudaKernel", "build_cuda_kernel", "kernel_namespace", "sparse_program", "work_shapes"]
 
 #: The generated model functions the kernel calls, and those they call in turn.
-_MODEL_FUNCTIONS = ("rates", "rate_derivatives", "rhs", "jac_work", "observe", "derive", "initial")
-_BOUND = ("rhs", "jac_work", "observe", "derive", "initial")
+_MODEL_FUNCTIONS = ("rates", "rate_derivatives", "rhs", "jac_sparse_work", "observe", "derive", "initial")
+_BOUND = ("rhs", "jac_sparse_work", "observe", "derive", "initial")
 _ATTR = "_cuda_kernel"
 #: The CPU drivers in the kernel text (allocating / prange): never compiled for the device.
 _CPU_ENTRY_POINTS = ("run_one", "run_batch", "run_batch_serial")
@@ -53,12 +52,13 @@ _LOCK = threading.Lock()
 
 
 def work_shapes(n: int, n_parameters: int, n_dv: int, n_out: int, n_events: int, n_times: int,
-                n_cols: int, chunk: int, n_sp: int = 0,
-                nnz: int = 0) -> dict[str, tuple[tuple[int, ...], str]]:
+                n_cols: int, chunk: int, n_sp: int = 0, nnz: int = 0,
+                njac: int = 0) -> dict[str, tuple[tuple[int, ...], str]]:
     """Shapes and dtypes of the per-thread work arrays of one chunk (run index last).
 
-    ``p`` parameters, ``w`` stepper rows, ``jm`` Jacobian, ``m`` iteration matrix
-    (dense factors), ``mv`` the sparse factors' values (``nnz`` of them, ``sp[0]``),
+    ``p`` parameters, ``w`` stepper rows, ``jd`` the Jacobian's ``njac`` non-zeros
+    (``sp[1]``), ``m`` iteration matrix (dense fallback), ``mv`` the sparse factors'
+    values (``nnz`` of them, ``sp[0]``) and a solve's scratch (``n``),
     ``piv`` the LU's integer work (pivots and the factors' pattern,
     :func:`.lu.lu_int_work_size`) followed by the model's sparse-LU program of
     length ``n_sp`` (:func:`sparse_program`; :func:`.solve.run_into` copies it
@@ -69,9 +69,9 @@ def work_shapes(n: int, n_parameters: int, n_dv: int, n_out: int, n_events: int,
     return {
         "p": ((n_parameters, chunk), "f8"),
         "w": ((N_WORK_ROWS, n, chunk), "f8"),
-        "jm": ((n, n, chunk), "f8"),
+        "jd": ((max(njac, 1), chunk), "f8"),
         "m": ((n, n, chunk), "f8"),
-        "mv": ((max(nnz, 1), chunk), "f8"),
+        "mv": ((nnz + n, chunk), "f8"),
         "piv": ((lu_int_work_size(n) + n_sp, chunk), "i8"),
         "dv": ((max(n_dv, 1), chunk), "f8"),
         "obs": ((max(n_out, 1), chunk), "f8"),
@@ -84,7 +84,7 @@ def work_shapes(n: int, n_parameters: int, n_dv: int, n_out: int, n_events: int,
 
 def sparse_program(compiled: CompiledModel) -> NDArray[np.int64]:
     """The static sparse-LU program of the model's iteration matrix (as :attr:`.kernel.Kernel.sparse`)."""
-    return symbolic_lu(compiled.n_states, np.asarray(compiled.jac_rows), np.asarray(compiled.jac_cols))
+    return sparse_lu(compiled)[0]
 
 
 def bytes_per_run(shapes: dict[str, tuple[tuple[int, ...], str]]) -> int:
@@ -111,7 +111,7 @@ def batch_kernel(n_runs, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_ev
                  base_state, ss_tmax, ss_rel, ss_abs, rtol, atol, hmax, max_steps, nonauto, land,
                  n_keep, col_kind, col_index, m_kind, m_col, m_start, m_end, m_time, m_thr, m_rel,
                  obs_out, metric_out, status, t_fail, stats, ss_time, sp,
-                 WP, WW, WJM, WM, WMV, WPIV, WDV, WOBS, WBUF, WSF, WSI, WPV, states):
+                 WP, WW, WJD, WM, WMV, WPIV, WDV, WOBS, WBUF, WSF, WSI, WPV, states):
     """One thread per run of the chunk: thread ``r`` integrates run ``r`` in its work-array slot ``r``.
 
     ``sp`` is the model's sparse-LU program (:func:`sparse_program`); states are never
@@ -123,7 +123,7 @@ def batch_kernel(n_runs, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_ev
                  ss_tmax, ss_rel, ss_abs, rtol, atol, hmax, max_steps[r], nonauto, land, col_kind,
                  col_index, m_kind, m_col, m_start, m_end, m_time, m_thr, m_rel, n_keep, obs_out,
                  metric_out, status, t_fail, stats, ss_time, sp,
-                 WP[:, r], WW[:, :, r], WJM[:, :, r], WM[:, :, r], WMV[:, r], WPIV[:, r], WDV[:, r], WOBS[:, r],
+                 WP[:, r], WW[:, :, r], WJD[:, r], WM[:, :, r], WMV[:, r], WPIV[:, r], WDV[:, r], WOBS[:, r],
                  WBUF[:, :, r], WSF[:, r], WSI[:, r], WPV[:, r], states, False)
 
 
@@ -173,7 +173,7 @@ def kernel_namespace(compiled: CompiledModel, device: Any) -> dict[str, Any]:
     ns: dict[str, Any] = {"__name__": name, "cuda": cuda}
     try:
         exec(compile(compiled.source, f"<{name}_model>", "exec"), model_ns)  # noqa: S102
-        exec(compile(kernel_source(), f"<{name}>", "exec"), ns)  # noqa: S102
+        exec(compile(kernel_source(compiled), f"<{name}>", "exec"), ns)  # noqa: S102
     except Exception as exc:  # noqa: BLE001 - any failure here is a compile failure
         raise CompileError(compiled.name, f"cannot execute the generated source for CUDA: {exc}",
                            "regenerate the model (clear its cache entry) and retry") from exc

@@ -3,11 +3,12 @@
 The kernel modules (:mod:`.lu`, :mod:`.rodas`, :mod:`.reduce`, :mod:`.solve`,
 :mod:`.batch_kernel`) call the model's generated functions through module
 globals (see :mod:`._slots`).  :func:`kernel_source` concatenates their source,
-plus :func:`mtorsim.dosing.apply_events`, into the text of one module with the
-relative imports removed; :func:`build_kernel` writes that text once per model
-next to the model's cache entry (``<cache>/native/<model key>-<kernel hash>/kernel.py``),
-imports it, binds ``rhs``, ``jac_work``, ``observe``, ``derive`` and ``initial`` to
-the model's jitted functions, and wraps every function with
+plus :func:`mtorsim.dosing.apply_events` and the model's sparse LU written out by
+:func:`.sparse.lu_source`, into the text of one module with the relative imports
+removed; :func:`build_kernel` writes that text once per model next to the model's
+cache entry (``<cache>/native/<model key>-<kernel hash>/kernel.py``), imports it,
+binds ``rhs``, ``jac_sparse_work``, ``observe``, ``derive`` and ``initial`` to the
+model's jitted functions, and wraps every function with
 ``numba.njit(cache=True)`` (the batch driver with ``parallel=True``).  numba's disk
 cache sits beside the file, so a second process loads machine code instead of
 compiling.
@@ -42,20 +43,33 @@ from ..compiled import CompiledModel
 from ..dosing import apply_events
 from ..errors import CompileError
 from . import batch_kernel, lu, reduce, rodas, solve
-from .sparse import symbolic_lu
+from .sparse import lu_program, lu_source
 
-__all__ = ["Kernel", "build_kernel", "is_nonautonomous", "kernel_source"]
+__all__ = ["Kernel", "build_kernel", "is_nonautonomous", "kernel_source", "sparse_lu"]
 
 _MODULES = (lu, rodas, reduce, solve, batch_kernel)
-_MODEL_FUNCTIONS = ("rhs", "jac_work", "observe", "derive", "initial")
+_MODEL_FUNCTIONS = ("rhs", "jac_sparse_work", "observe", "derive", "initial")
+_LU_ATTR = "_native_sparse_lu"
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy", "boundscheck": False}
 _ATTR = "_native_kernel"
 #: Kernel functions called from Python (the others get no CPython wrapper, which saves compile time).
 _ENTRY_POINTS = ("run_one", "run_batch", "run_batch_serial")
 
 
-def kernel_source() -> str:
-    """Text of the model-independent kernel module (see the module docstring)."""
+def sparse_lu(compiled: CompiledModel) -> tuple[np.ndarray, str]:
+    """The model's static sparse-LU program (:func:`.sparse.lu_program`) and its generated source
+    (:func:`.sparse.lu_source`), worked out once per :class:`CompiledModel` (memoised on it)."""
+    cached = compiled.__dict__.get(_LU_ATTR)
+    if cached is None:
+        program = lu_program(compiled.n_states, compiled.jac_rows, compiled.jac_cols)
+        cached = (program, lu_source(program, compiled.n_states))
+        compiled.__dict__[_LU_ATTR] = cached
+    return cached
+
+
+def kernel_source(compiled: CompiledModel) -> str:
+    """Text of ``compiled``'s kernel module: the model-independent kernel modules followed by
+    the model's sparse LU (see the module docstring)."""
     parts = ['"""mtorsim native kernel (generated from mtorsim.native; do not edit)."""',
              "from __future__ import annotations", "", "import math", "", "import numpy as np", "from numba import prange", "",
              inspect.getsource(apply_events)]
@@ -72,6 +86,7 @@ def kernel_source() -> str:
                 continue
             kept.append(line)
         parts.append(f"# ---- {module.__name__}\n" + "\n".join(kept))
+    parts.append("# ---- the model's sparse LU (mtorsim.native.sparse.lu_source)" + sparse_lu(compiled)[1])
     return "\n\n".join(parts) + "\n"
 
 
@@ -93,7 +108,7 @@ class Kernel:
         See :mod:`.solve` and :mod:`.batch_kernel`.
     nonautonomous : bool
     sparse : ndarray of int64
-        The static sparse-LU program of the model's iteration matrix (:func:`.sparse.symbolic_lu`).
+        The static sparse-LU program of the model's iteration matrix (:func:`sparse_lu`).
     path : Path
         The kernel module file (numba's cache is beside it).
     build_seconds : float
@@ -134,7 +149,7 @@ def build_kernel(compiled: CompiledModel) -> Kernel:
     if cached is not None:
         return cached
     t0 = time.perf_counter()
-    text = kernel_source()
+    text = kernel_source(compiled)
     digest = hashlib.sha256((text + numba.__version__ + sys.version).encode()).hexdigest()[:16]
     folder = _kernel_dir(compiled, digest)
     path = folder / "kernel.py"
@@ -163,7 +178,7 @@ def build_kernel(compiled: CompiledModel) -> Kernel:
             options = dict(_JIT, no_cpython_wrapper=True, no_cfunc_wrapper=True)
         setattr(module, name, numba.njit(**options)(py))
     kernel = Kernel(module.run_one, module.run_batch, module.run_batch_serial, is_nonautonomous(compiled),
-                    symbolic_lu(compiled.n_states, np.asarray(compiled.jac_rows), np.asarray(compiled.jac_cols)),
+                    sparse_lu(compiled)[0],
                     path, module,
                     time.perf_counter() - t0)
     compiled.__dict__[_ATTR] = kernel

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["lu_factor", "lu_int_work_size", "lu_solve", "sp_factor", "sp_solve"]
+__all__ = ["dense_iteration_matrix", "lu_factor", "lu_int_work_size", "lu_solve", "sp_factor", "sp_solve"]
 
 
 def lu_int_work_size(n):
@@ -119,16 +119,20 @@ def lu_solve(a, iw, b, n):
 
 # ------------------------------------------------------------------ static-pattern sparse LU
 # The iteration matrix I/(hγ) - J of a given model always has the Jacobian's pattern plus the
-# diagonal, so its fill-in and the sequence of elimination operations can be worked out once
-# (mtorsim.native.sparse.symbolic_lu, diagonal pivots) and replayed each step over only the
-# non-zeros.  The symbolic arrays live in the integer work array after the dense LU's part
-# (offset lu_int_work_size(n)); the values in the first nnz entries of a float array.
-# A pivot that is not safely non-zero makes sp_factor fail, and the caller falls back to
-# the dense partially pivoted factorisation for that step.
+# diagonal, so its pivot order, fill-in and the sequence of elimination operations can be
+# worked out once (mtorsim.native.sparse.symbolic_lu, diagonal pivots) and replayed each step
+# over only the non-zeros.  The symbolic arrays live in the integer work array after the dense
+# LU's part (offset lu_int_work_size(n)); the values in the first nnz entries of a float array
+# of nnz + n (the last n: the permuted right-hand side of a solve).  The Jacobian arrives as
+# its non-zeros (``jd``, in the order of the program's Jacobian entries).  A pivot that is not
+# safely non-zero makes sp_factor fail, and the caller falls back to the dense partially
+# pivoted factorisation (dense_iteration_matrix + lu_factor) for that step.  A model's kernel
+# normally runs this program as generated straight-line code (sparse.lu_source); the replay
+# serves models too large for that.
 
 
-def sp_factor(jm, inv_hg, iw, n, v):
-    """Factor ``I·inv_hg - jm`` with the static pattern at ``iw[lu_int_work_size(n):]`` into ``v``.
+def sp_factor(jd, inv_hg, iw, n, v):
+    """Factor ``I·inv_hg - J`` with the static pattern at ``iw[lu_int_work_size(n):]`` into ``v``.
 
     Returns 0 on success, 1 if a pivot is (nearly) zero or not finite.
     """
@@ -140,9 +144,7 @@ def sp_factor(jm, inv_hg, iw, n, v):
     rp = base + 4
     co = rp + n + 1
     dg = co + nnz
-    jr = dg + n
-    jc = jr + njac
-    jp = jc + njac
+    jp = dg + 2 * n + 2 * njac
     sp = jp + njac
     sd = sp + n_sc
     ss = sd + n_sc
@@ -151,7 +153,7 @@ def sp_factor(jm, inv_hg, iw, n, v):
     for q in range(nnz):
         v[q] = 0.0
     for e in range(njac):
-        v[iw[jp + e]] = -jm[iw[jr + e], iw[jc + e]]
+        v[iw[jp + e]] = -jd[e]
     for i in range(n):
         v[iw[dg + i]] += inv_hg
     tiny = 1e-10 * inv_hg
@@ -172,25 +174,43 @@ def sp_factor(jm, inv_hg, iw, n, v):
 
 
 def sp_solve(iw, v, b, n):
-    """Solve with the factors of :func:`sp_factor`, in place in ``b``."""
+    """Solve with the factors of :func:`sp_factor`, in place in ``b`` (``v[nnz:nnz + n]`` scratch)."""
     base = 3 * n + 1 + n * n
     nnz = iw[base]
     rp = base + 4
     co = rp + n + 1
     dg = co + nnz
+    od = dg + n
     for i in range(n):
-        s = b[i]
+        s = b[iw[od + i]]
         for q in range(iw[rp + i], iw[rp + i + 1]):
             c = iw[co + q]
             if c >= i:
                 break
-            s -= v[q] * b[c]
-        b[i] = s
+            s -= v[q] * v[nnz + c]
+        v[nnz + i] = s
     for i in range(n - 1, -1, -1):
-        s = b[i]
+        s = v[nnz + i]
         for q in range(iw[rp + i + 1] - 1, iw[rp + i] - 1, -1):
             c = iw[co + q]
             if c <= i:
                 break
-            s -= v[q] * b[c]
-        b[i] = s / v[iw[dg + i]]
+            s -= v[q] * v[nnz + c]
+        s = s / v[iw[dg + i]]
+        v[nnz + i] = s
+        b[iw[od + i]] = s
+
+
+def dense_iteration_matrix(jd, inv_hg, iw, n, m):
+    """``m = I·inv_hg - J`` as a dense matrix, from the Jacobian's non-zeros ``jd``."""
+    base = 3 * n + 1 + n * n
+    nnz = iw[base]
+    njac = iw[base + 1]
+    jr = base + 4 + n + 1 + nnz + 2 * n
+    jc = jr + njac
+    for i in range(n):
+        for j in range(n):
+            m[i, j] = 0.0
+        m[i, i] = inv_hg
+    for e in range(njac):
+        m[iw[jr + e], iw[jc + e]] -= jd[e]

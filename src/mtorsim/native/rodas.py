@@ -4,8 +4,9 @@ coefficients of their RODAS code).
 
 Plain functions over preallocated float64 arrays: no allocation, no Python
 objects, no exceptions, so they compile with ``numba.njit`` and as CUDA device
-functions.  The model is reached through the module-global names ``rhs`` and
-``jac_work`` (see :mod:`._slots`).
+functions.  The model is reached through the module-global names ``rhs``,
+``jac_sparse_work`` and its generated sparse LU ``factor_static``/``solve_static``
+(see :mod:`._slots` and :mod:`.sparse`).
 
 Each step solves, for stages ``i = 1..6``::
 
@@ -25,8 +26,8 @@ from __future__ import annotations
 
 import math
 
-from ._slots import jac_work, rhs
-from .lu import lu_factor, lu_solve, sp_factor, sp_solve
+from ._slots import factor_static, jac_sparse_work, rhs, solve_static
+from .lu import dense_iteration_matrix, lu_factor, lu_solve
 
 # ---------------------------------------------------------------- tableau (RODAS, METH=1)
 GAMMA = 0.25
@@ -154,14 +155,15 @@ def error_norm(err, y, ynew, rtol, atol, n):
     return math.sqrt(s / n)
 
 
-def prepare(t, p, w, jm, dv, n, nonauto):
-    """``f(t, y)``, ``J(t, y)`` and, for non-autonomous models, ``∂f/∂t``; False if not finite."""
+def prepare(t, p, w, jd, dv, n, nonauto):
+    """``f(t, y)``, ``J(t, y)`` (its non-zeros, into ``jd``) and, for non-autonomous
+    models, ``∂f/∂t``; False if not finite."""
     y = w[R_Y]
     f0 = w[R_F0]
     rhs(t, y, p, f0)
     if not all_finite(f0, n):
         return False
-    jac_work(t, y, p, jm, dv)
+    jac_sparse_work(t, y, p, jd, dv)
     if nonauto:
         delta = math.sqrt(2.220446049250313e-16) * max(abs(t), 1.0)
         tmp = w[R_TMP]
@@ -204,14 +206,14 @@ def _stage_rhs(t, p, w, n):
     rhs(t, w[R_U], p, w[R_DU])
 
 
-def rodas4_step(t, h, p, w, jm, m, mv, piv, n, nonauto):
+def rodas4_step(t, h, p, w, jd, m, mv, piv, n, nonauto):
     """One Rodas4 step of size ``h`` from ``(t, w[R_Y])``.
 
-    Needs ``w[R_F0]``, ``jm`` (and ``w[R_DT]``) from :func:`prepare` at ``(t, y)``.
+    Needs ``w[R_F0]``, ``jd`` (and ``w[R_DT]``) from :func:`prepare` at ``(t, y)``.
     Writes the new state to ``w[R_YNEW]``, the error estimate to ``k6`` and the
     dense-output coefficients to ``w[R_Q1]``, ``w[R_Q2]``.
     The iteration matrix is factored into ``mv`` (the sparse factors' values, a
-    flat array of at least ``nnz`` entries, separate from ``m`` so that a strided
+    flat array of at least ``nnz + n`` entries, separate from ``m`` so that a strided
     per-thread view works on the GPU) or, on the dense fallback, into ``m``.
 
     Returns
@@ -221,12 +223,9 @@ def rodas4_step(t, h, p, w, jm, m, mv, piv, n, nonauto):
     """
     inv_hg = 1.0 / (h * GAMMA)
     mode = 0
-    if sp_factor(jm, inv_hg, piv, n, mv) != 0:  # a small diagonal pivot: dense, partial pivoting
+    if factor_static(jd, inv_hg, piv, n, mv) != 0:  # a small diagonal pivot: dense, partial pivoting
         mode = 1
-        for i in range(n):
-            for j in range(n):
-                m[i, j] = -jm[i, j]
-            m[i, i] += inv_hg
+        dense_iteration_matrix(jd, inv_hg, piv, n, m)
         if lu_factor(m, piv, n) != 0:
             return 1
     y = w[R_Y]
@@ -303,7 +302,7 @@ def rodas4_step(t, h, p, w, jm, m, mv, piv, n, nonauto):
 def linear_solve(mode, m, mv, piv, b, n):
     """Solve with the factors of this step: sparse (``mode`` 0) or dense (1)."""
     if mode == 0:
-        sp_solve(piv, mv, b, n)
+        solve_static(piv, mv, b, n)
     else:
         lu_solve(m, piv, b, n)
 
@@ -319,7 +318,7 @@ def dense_output(theta, w, out, n):
         out[i] = th1 * y0[i] + theta * (y1[i] + th1 * (q1[i] + theta * q2[i]))
 
 
-def attempt_step(t1, p, w, jm, m, mv, piv, dv, n, nonauto, rtol, atol, hmax, max_steps, sf, si):
+def attempt_step(t1, p, w, jd, m, mv, piv, dv, n, nonauto, rtol, atol, hmax, max_steps, sf, si):
     """Try one step towards ``t1`` (landing on it exactly when it is within reach).
 
     Returns
@@ -337,7 +336,7 @@ def attempt_step(t1, p, w, jm, m, mv, piv, dv, n, nonauto, rtol, atol, hmax, max
     if si[SI_FRESH] != 0:
         si[SI_NFEV] += 2 if nonauto else 1
         si[SI_NJEV] += 1
-        if not prepare(t, p, w, jm, dv, n, nonauto):
+        if not prepare(t, p, w, jd, dv, n, nonauto):
             si[SI_STATUS] = ST_NON_FINITE
             sf[SF_T_FAIL] = t
             return -1
@@ -360,7 +359,7 @@ def attempt_step(t1, p, w, jm, m, mv, piv, dv, n, nonauto, rtol, atol, hmax, max
         si[SI_STATUS] = ST_NON_FINITE if si[SI_NON_FINITE] != 0 else ST_STEP_TOO_SMALL
         sf[SF_T_FAIL] = t
         return -1
-    code = rodas4_step(t, h, p, w, jm, m, mv, piv, n, nonauto)
+    code = rodas4_step(t, h, p, w, jd, m, mv, piv, n, nonauto)
     si[SI_STEPS] += 1
     si[SI_PHASE_STEPS] += 1
     si[SI_NLU] += 1

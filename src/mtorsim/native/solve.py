@@ -73,7 +73,7 @@ def steady_residual(f, y, rel, abs_tol, n):
     return r
 
 
-def steady_state(p, w, jm, m, mv, piv, dv, n, nonauto, t_max, rel, abs_tol, max_steps, sf, si):
+def steady_state(p, w, jd, m, mv, piv, dv, n, nonauto, t_max, rel, abs_tol, max_steps, sf, si):
     """Integrate ``w[R_Y]`` without doses until the residual test passes.
 
     Returns the time it took (h), or -1 with ``si[SI_STATUS] = NO_STEADY_STATE``.
@@ -86,7 +86,7 @@ def steady_state(p, w, jm, m, mv, piv, dv, n, nonauto, t_max, rel, abs_tol, max_
         return 0.0
     _reset(0.0, sf, si)
     while True:
-        r = attempt_step(t_max, p, w, jm, m, mv, piv, dv, n, nonauto, SS_RTOL, SS_ATOL, math.inf,
+        r = attempt_step(t_max, p, w, jd, m, mv, piv, dv, n, nonauto, SS_RTOL, SS_ATOL, math.inf,
                          max_steps, sf, si)
         if r < 0:
             si[SI_STATUS] = ST_NO_STEADY_STATE
@@ -116,7 +116,7 @@ def record(t, y, p, obs_tmp, col_kind, col_index, ncol, buf, row, states, keep_s
             states[row, i] = y[i]
 
 
-def integrate(p, w, jm, m, mv, piv, dv, n, nonauto, t_eval, pt, pk, pidx, pval, pmul, pdiv, rtol, atol,
+def integrate(p, w, jd, m, mv, piv, dv, n, nonauto, t_eval, pt, pk, pidx, pval, pmul, pdiv, rtol, atol,
               hmax, max_steps, land, sf, si, obs_tmp, col_kind, col_index, ncol, buf, states,
               keep_states):
     """Integrate from ``t_eval[0]`` to ``t_eval[-1]`` applying the plan's events at their times.
@@ -144,7 +144,7 @@ def integrate(p, w, jm, m, mv, piv, dv, n, nonauto, t_eval, pt, pk, pidx, pval, 
         if land and i < nt and t_eval[i] < stop:
             stop = t_eval[i]
         while sf[SF_T] < stop:
-            r = attempt_step(stop, p, w, jm, m, mv, piv, dv, n, nonauto, rtol, atol, hmax, max_steps, sf, si)
+            r = attempt_step(stop, p, w, jd, m, mv, piv, dv, n, nonauto, rtol, atol, hmax, max_steps, sf, si)
             if r < 0:
                 for rr in range(i, nt):
                     for c in range(ncol):
@@ -177,7 +177,7 @@ def integrate(p, w, jm, m, mv, piv, dv, n, nonauto, t_eval, pt, pk, pidx, pval, 
 def run_into(r, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_eval, y0_mode, Y0, base_state,
              ss_tmax, ss_rel, ss_abs, rtol, atol, hmax, max_steps, nonauto, land, col_kind, col_index,
              m_kind, m_col, m_start, m_end, m_time, m_thr, m_rel, n_keep, obs_out, metric_out, status,
-             t_fail, stats, ss_time, sp, p, w, jm, m, mv, piv, dv, obs_tmp, buf, sf, si, pv, states,
+             t_fail, stats, ss_time, sp, p, w, jd, m, mv, piv, dv, obs_tmp, buf, sf, si, pv, states,
              keep_states):
     """Run ``r`` of a batch in the given work arrays, writing its row of every output array.
 
@@ -187,11 +187,12 @@ def run_into(r, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_eval, y0_mo
     here, so results never depend on what ran before in the same slot.
 
     Work arrays: ``p`` parameters (``P.shape[1]``), ``w`` stepper rows
-    ``(N_WORK_ROWS, n)``, ``jm``/``m`` Jacobian and iteration matrix ``(n, n)``,
-    ``mv`` the sparse LU factors' values (at least ``sp[0]``, the number of non-zeros),
+    ``(N_WORK_ROWS, n)``, ``jd`` the Jacobian's non-zeros (``sp[1]``), ``m`` the
+    dense iteration matrix ``(n, n)`` (fallback), ``mv`` the sparse LU factors'
+    values and a solve's scratch (at least ``sp[0] + n``),
     ``piv`` the LU's integer work followed by the sparse program
     (``lu_int_work_size(n) + sp.shape[0]``; ``sp``, the model's static sparse-LU
-    program from :func:`mtorsim.native.sparse.symbolic_lu`, is copied into its
+    program from :func:`mtorsim.native.sparse.lu_program`, is copied into its
     tail), ``dv`` Jacobian work, ``obs_tmp`` one output sample, ``buf`` the sampled
     columns ``(len(t_eval), >= len(col_kind))``, ``sf``/``si`` stepper scalars,
     ``pv`` the run's scaled event values (``>= len(pt)``), ``states`` the run's
@@ -211,9 +212,10 @@ def run_into(r, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_eval, y0_mo
     for a in range(w.shape[0]):
         for i in range(w.shape[1]):
             w[a, i] = 0.0
-    for i in range(jm.shape[0]):
-        for j in range(jm.shape[1]):
-            jm[i, j] = 0.0
+    for e in range(jd.shape[0]):
+        jd[e] = 0.0
+    for i in range(m.shape[0]):
+        for j in range(m.shape[1]):
             m[i, j] = 0.0
     for i in range(mv.shape[0]):
         mv[i] = 0.0
@@ -256,7 +258,7 @@ def run_into(r, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_eval, y0_mo
     ok = True
     ss_time[r] = 0.0
     if y0_mode == 1:
-        ts = steady_state(p, w, jm, m, mv, piv, dv, n, nonauto, ss_tmax, ss_rel, ss_abs, max_steps, sf, si)
+        ts = steady_state(p, w, jd, m, mv, piv, dv, n, nonauto, ss_tmax, ss_rel, ss_abs, max_steps, sf, si)
         ss_time[r] = ts
         if ts < 0.0:
             ok = False
@@ -267,7 +269,7 @@ def run_into(r, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_eval, y0_mo
                     for q in range(n):
                         states[rr, q] = math.nan
     if ok:
-        ok = integrate(p, w, jm, m, mv, piv, dv, n, nonauto, t_eval, pt, pk, pidx, pv, pmul, pdiv, rtol,
+        ok = integrate(p, w, jd, m, mv, piv, dv, n, nonauto, t_eval, pt, pk, pidx, pv, pmul, pdiv, rtol,
                        atol, hmax, max_steps, land, sf, si, obs_tmp, col_kind, col_index, ncol, buf,
                        states, keep_states) == 0
     for q in range(m_kind.shape[0]):
@@ -293,7 +295,7 @@ def run_one(r, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_eval, y0_mod
             obs_out, keep_states, states_out, metric_out, status, t_fail, stats, ss_time, sp):
     """Run ``r`` of a batch on the CPU: allocate its work arrays once and call :func:`run_into`.
 
-    ``sp`` is the model's static sparse-LU program (:func:`mtorsim.native.sparse.symbolic_lu`);
+    ``sp`` is the model's static sparse-LU program (:func:`mtorsim.native.sparse.lu_program`);
     ``n_dv``/``n_out`` size the Jacobian work and the output sample; ``states_out[r]``
     receives the states when ``keep_states``.  See :func:`run_into` for the rest.
     """
@@ -303,9 +305,9 @@ def run_one(r, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_eval, y0_mod
     nev = pt.shape[0]
     p = np.empty(P.shape[1])
     w = np.empty((N_WORK_ROWS, n))
-    jm = np.empty((n, n))
+    jd = np.empty(max(sp[1], 1))
     m = np.empty((n, n))
-    mv = np.empty(max(sp[0], 1))
+    mv = np.empty(sp[0] + n)
     piv = np.empty(lu_int_work_size(n) + sp.shape[0], dtype=np.int64)
     dv = np.empty(max(n_dv, 1))
     obs_tmp = np.empty(max(n_out, 1))
@@ -317,5 +319,5 @@ def run_one(r, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_eval, y0_mod
     run_into(r, P, scale, ev_drug, pt, pk, pidx, pval, pmul, pdiv, t_eval, y0_mode, Y0, base_state,
              ss_tmax, ss_rel, ss_abs, rtol, atol, hmax, max_steps, nonauto, land, col_kind, col_index,
              m_kind, m_col, m_start, m_end, m_time, m_thr, m_rel, n_keep, obs_out, metric_out, status,
-             t_fail, stats, ss_time, sp, p, w, jm, m, mv, piv, dv, obs_tmp, buf, sf, si, pv, states,
+             t_fail, stats, ss_time, sp, p, w, jd, m, mv, piv, dv, obs_tmp, buf, sf, si, pv, states,
              keep_states)
