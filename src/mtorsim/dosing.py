@@ -26,6 +26,7 @@ Output at a dose time reports the state *after* the dose (right-continuous).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -174,8 +175,29 @@ class Dose:
         return (_rebuild_dose, (self.drug, amount, self.route.value, self.time, self.duration))
 
     def __str__(self) -> str:
-        extra = f" over {self.duration:g} h" if self.duration is not None else ""
-        return f"{self.drug} {self.amount:~P} {self.route.value}{extra} at {self.time:g} h"
+        return _label(self.drug, self.amount.magnitude, self.amount.units, self.route, self.time, self.duration)
+
+
+@functools.lru_cache(maxsize=4096)
+def _label(drug: str, magnitude: float, units: Any, route: Route, time: float, duration: float | None) -> str:
+    # memoised: pint's formatting is slow, and every lowering of a 28-dose regimen labels each dose
+    extra = f" over {duration:g} h" if duration is not None else ""
+    return f"{drug} {Quantity(magnitude, units):~P} {route.value}{extra} at {time:g} h"
+
+
+@functools.lru_cache(maxsize=256)
+def _nmol_per_unit(units: Any, molar_mass: float) -> float:
+    """nmol in one ``units`` of a drug of ``molar_mass`` g/mol (``units`` a mass or an amount);
+    memoised because pint's unit parsing dominates the lowering of long regimens otherwise."""
+    q = Quantity(1.0, units)
+    if q.dimensionality == MASS:
+        return float((q / Quantity(molar_mass, "g/mol")).to("nmol").magnitude)
+    return to_canonical(q)
+
+
+@functools.lru_cache(maxsize=256)
+def _is_concentration(unit: str) -> bool:
+    return Quantity(1, unit).dimensionality == CONCENTRATION
 
 
 def _rebuild_dose(drug: str, amount: tuple[float, str], route: str, time: float, duration: float | None) -> Dose:
@@ -424,10 +446,8 @@ def _amount_nmol(dose: Dose, molar_mass: float, body_weight: float | None, bsa: 
             raise ScheduleError("body_surface_area", f"dose {dose} is per body-surface area but no area was given",
                                 "pass body_surface_area='1.8 m^2'")
         q = (q * Quantity(bsa, "dm^2")).to("mg")  # area is canonical (dm^2)
-    if q.dimensionality == MASS:
-        return float((q / Quantity(molar_mass, "g/mol")).to("nmol").magnitude)
-    if q.dimensionality == AMOUNT:
-        return to_canonical(q)
+    if q.dimensionality in (MASS, AMOUNT):
+        return float(q.magnitude) * _nmol_per_unit(q.units, molar_mass)
     raise ScheduleError(arg, f"cannot convert {dose.amount:~P} to an amount")  # pragma: no cover
 
 
@@ -472,7 +492,7 @@ def _lower(regimen: Regimen, compiled: CompiledModel, body_weight: Any, bsa: Any
         mul = compiled.parameter_index(target.bioavailability) if target.bioavailability else -1
         species = model.species[state]
         div = -1
-        if Quantity(1, species.unit).dimensionality == CONCENTRATION:
+        if _is_concentration(species.unit):
             div = compiled.parameter_index(species.compartment)
         events.append((dose.time, len(events), ADD_STATE, state, nmol, mul, div, label))
     for pidx, spans in intervals.items():
