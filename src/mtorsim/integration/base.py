@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.integrate import solve_ivp
 
 from ..errors import Status
 
-__all__ = ["RawSolution"]
+__all__ = ["RawSolution", "solve_segment"]
 
 
 @dataclass
@@ -27,3 +29,15 @@ class RawSolution:
     message: str = ""
     y_fail: NDArray[np.float64] | None = None
     stats: dict[str, int] = field(default_factory=dict)
+
+
+def solve_segment(*args: Any, **kwargs: Any) -> Any:
+    """``scipy.integrate.solve_ivp`` with numpy's floating-point warnings silenced inside it.
+
+    On a diverging step scipy's own arithmetic can overflow (BDF then accepts a NaN error
+    norm and warns from deep inside its step).  The backends' right-hand sides raise a typed
+    non-finite failure on the next evaluation instead, so the run ends with a status rather
+    than a warning from scipy's internals.
+    """
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return solve_ivp(*args, **kwargs)

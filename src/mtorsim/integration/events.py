@@ -21,12 +21,11 @@ import math
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.integrate import solve_ivp
 
 from ..compiled import CompiledModel, EventFunctions
 from ..dosing import DosingPlan, apply_events
 from ..errors import Status
-from .base import RawSolution
+from .base import RawSolution, solve_segment
 from .options import Method
 
 __all__ = ["MAX_EVENT_STOPS", "integrate_events"]
@@ -235,7 +234,7 @@ def integrate_events(
 
         root_ids = [k for k in range(ev.n_roots) if k not in muted]
         try:
-            sol = solve_ivp(fun, (t, stop), y, method=method.value, t_eval=seg_eval, jac=jac, rtol=rtol,
+            sol = solve_segment(fun, (t, stop), y, method=method.value, t_eval=seg_eval, jac=jac, rtol=rtol,
                             atol=atol, max_step=max_step, events=[make_root(k, t_start, g_start) for k in root_ids] or None)
         except non_finite as exc:
             return failed(Status.NON_FINITE, exc.t, f"non-finite derivative at t = {exc.t:.6g}", exc.y)

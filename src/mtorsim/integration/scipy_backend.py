@@ -14,12 +14,11 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
-from scipy.integrate import solve_ivp
 
 from ..compiled import CompiledModel
 from ..dosing import DosingPlan, apply_events
 from ..errors import Status
-from .base import RawSolution
+from .base import RawSolution, solve_segment
 from .options import Method
 
 __all__ = ["SPARSE_THRESHOLD", "integrate_scipy"]
@@ -146,8 +145,8 @@ def integrate_scipy(
             j += 1
         seg_eval = np.append(t_eval[i:j], b)
         try:
-            sol = solve_ivp(fun, (a, b), y, method=method.value, t_eval=seg_eval, jac=jac,
-                            rtol=rtol, atol=atol, max_step=max_step)
+            sol = solve_segment(fun, (a, b), y, method=method.value, t_eval=seg_eval, jac=jac,
+                                rtol=rtol, atol=atol, max_step=max_step)
         except _NonFinite as exc:
             return RawSolution(states, outputs, Status.NON_FINITE, exc.t,
                                f"non-finite derivative at t = {exc.t:.6g} h", exc.y, stats)
