@@ -103,3 +103,29 @@ def test_emitted_source_is_deterministic_and_has_no_parameter_literals(compile_o
     body = src1.split("def rates", 1)[1]
     for value in (3.6, 50.0, 600.0):  # parameter values never appear in code
         assert repr(value) not in body
+
+
+@pytest.mark.parametrize("name", [*MODELS, "pi3k_akt_mtor"])
+def test_functions_split_into_parts_compute_the_same_values(name, compile_ok, rng):
+    # large models get their long functions split (numba compiles short functions much faster);
+    # small chunks force the split on small models, which must not change any value
+    compiled = compile_ok(name)
+    whole, split = {}, {}
+    exec(compile(emit_module(compiled.network), "<whole>", "exec"), whole)  # noqa: S102 - our generated code
+    exec(compile(emit_module(compiled.network, chunk=2, split_above=2, rhs_split_above=2), "<split>", "exec"), split)  # noqa: S102
+    assert whole["HELPERS"] == ()
+    if whole["N_FLUXES"] > 2:
+        assert "rhs_part1" in split["HELPERS"] and "rhs_part0" in split["rhs"].__code__.co_names
+    p = _params(compiled, rng)
+    sizes = {"rates": whole["N_FLUXES"], "rhs": compiled.n_states, "observe": compiled.n_outputs}
+    for _ in range(3):
+        y = _random_state(compiled, rng)
+        for fn, size in sizes.items():
+            a, b = np.empty(size), np.empty(size)
+            whole[fn](2.5, y, p, a)
+            split[fn](2.5, y, p, b)
+            np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-300, err_msg=f"{name}: {fn}")
+        a, b = np.empty(whole["JAC_NNZ"]), np.empty(whole["JAC_NNZ"])
+        whole["jac_sparse"](2.5, y, p, a)
+        split["jac_sparse"](2.5, y, p, b)
+        np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-300, err_msg=f"{name}: jac_sparse")

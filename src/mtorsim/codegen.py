@@ -18,7 +18,15 @@ from ``y[i]`` and parameters from ``p[j]`` and write into caller-provided arrays
 
 ``rates``, ``rate_derivatives``, ``rhs``, ``observe``, ``derive`` and ``initial`` are
 straight-line code after ``sympy.cse`` with no allocation, so they compile
-unchanged as CUDA device functions.  The Jacobian is assembled as ``S·(∂v/∂y)``
+unchanged as CUDA device functions.  numba's compile time grows faster than
+linearly with a function's length, so ``rates``, ``rate_derivatives`` and
+``observe`` of a large model (over :data:`SPLIT_ABOVE` assignments) are split
+into parts of at most :data:`CHUNK` assignments, and ``rhs`` (over
+:data:`RHS_SPLIT_ABOVE` fluxes) into parts of at most :data:`CHUNK` fluxes
+(``rhs_part0``, ...; each CSE'd on its own, listed in ``HELPERS``), called in
+order by the function of the public name; ``rhs`` then zeroes ``out`` and each
+part adds its fluxes' terms.  Functions under the limits keep exactly the
+one-function form.  The Jacobian is assembled as ``S·(∂v/∂y)``
 by a short loop over constant term tables (``JT_*``): numba compiles a loop in
 constant time, whereas unrolled sums over every structural non-zero cost
 seconds of compile time for a 50-species model; a GPU backend writes the same
@@ -43,11 +51,23 @@ from sympy.printing.pycode import PythonCodePrinter
 from . import spec
 from .network import ReactionNetwork
 
-__all__ = ["EVENT_FUNCTIONS", "GENERATOR_VERSION", "emit_module"]
+__all__ = ["CHUNK", "EVENT_FUNCTIONS", "GENERATOR_VERSION", "RHS_SPLIT_ABOVE", "SPLIT_ABOVE", "emit_module"]
 
 #: Bump whenever the emitted code or its calling convention changes; cached
 #: modules carry it and are rebuilt on mismatch.
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
+
+#: Assignments (or, in ``rhs``, fluxes) per part of a generated function that is split.
+#: numba's compile time per statement grows with a function's length: BIOMD0000000474's
+#: 866-line ``rate_derivatives`` compiles in 20 s whole and in 6 s as parts of 50;
+#: BIOMD0000000255's ``rhs`` (827 fluxes) in 137 s whole, 33 s in parts of 100, 21 s in parts of 50.
+CHUNK = 50
+#: ``rates``, ``rate_derivatives`` and ``observe`` with more assignments than this are split.
+SPLIT_ABOVE = 200
+#: ``rhs`` with more fluxes than this is split.  Its fluxes share subexpressions, CSE'd within a
+#: part only, so mid-sized ones compile faster whole (BIOMD0000000474's 367 fluxes: 6.3 s whole,
+#: 8.8 s in parts of 100).
+RHS_SPLIT_ABOVE = 400
 
 
 class _Printer(PythonCodePrinter):
@@ -134,6 +154,50 @@ def _function(name: str, args: str, body: list[str], doc: str) -> str:
     lines = [f"def {name}({args}):", f'    """{doc}"""']
     lines += body if body else ["    pass"]
     return "\n".join(lines) + "\n"
+
+
+def _spans(count: int, chunk: int) -> list[range]:
+    """``range(count)`` cut into the fewest parts of at most ``chunk``, of (nearly) equal size."""
+    parts = -(-count // chunk)
+    edges = [round(k * count / parts) for k in range(parts + 1)]
+    return [range(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+
+
+def _split(name: str, args: str, assignments: list[tuple[str, sympy.Expr]], doc: str, printer: _Printer,
+           chunk: int, split_above: int, helpers: list[str]) -> str:
+    """``name`` over ``assignments`` as one function or, above ``split_above`` assignments, as
+    parts of at most ``chunk`` (each CSE'd on its own, appended to ``helpers``) that ``name``
+    calls in order.  (Short functions stay whole: CSE works across the whole body, and a
+    50-species model's compile time is already seconds.)"""
+    if len(assignments) <= split_above:
+        return _function(name, args, _body(printer, assignments, "c"), doc)
+    parts, calls = [], []
+    for k, span in enumerate(_spans(len(assignments), chunk)):
+        part = f"{name}_part{k}"
+        helpers.append(part)
+        parts.append(_function(part, args, _body(printer, assignments[span.start:span.stop], "c"),
+                               f"Assignments {span.start}..{span.stop - 1} of {name}."))
+        calls.append(f"    {part}({args})")
+    return "\n\n".join(parts + [_function(name, args, calls, doc)])
+
+
+def _rhs_parts(printer: _Printer, flux_exprs: list[sympy.Expr], contributions: list[list[tuple[int, sympy.Expr]]],
+               n: int, chunk: int, helpers: list[str], doc: str) -> str:
+    """A large model's ``rhs``: zero ``out``, then each part computes ``chunk`` fluxes and adds
+    their terms (``contributions[j]``: (state, factor) pairs of flux ``j``)."""
+    parts, calls = [], [f"    for i in range({n}):", "        out[i] = 0.0"]
+    for k, js in enumerate(_spans(len(flux_exprs), chunk)):
+        lines = _body(printer, [(f"v{j}", flux_exprs[j]) for j in js], "c")
+        sums: dict[int, sympy.Expr] = {}
+        for j in js:
+            for i, factor in contributions[j]:
+                sums[i] = sums.get(i, sympy.Integer(0)) + factor * sympy.Symbol(f"v{j}", real=True)
+        lines += [f"    out[{i}] = out[{i}] + ({printer.doprint(sums[i])})" for i in sorted(sums)]
+        part = f"rhs_part{k}"
+        helpers.append(part)
+        parts.append(_function(part, "t, y, p, out", lines, f"Fluxes {js.start}..{js.stop - 1}: their terms added to out."))
+        calls.append(f"    {part}(t, y, p, out)")
+    return "\n\n".join(parts + [_function("rhs", "t, y, p, out", calls, doc)])
 
 
 def jacobian_pattern(network: ReactionNetwork) -> tuple[list[tuple[int, int]], dict[tuple[int, int], list[tuple[sympy.Expr, tuple[int, int]]]]]:
@@ -236,7 +300,8 @@ EVENT_TARGET = {_int_array([i for ev in events for i in ev.targets])}
     return "\n\n".join(parts)
 
 
-def emit_module(network: ReactionNetwork, key: str = "") -> str:
+def emit_module(network: ReactionNetwork, key: str = "", chunk: int = CHUNK, split_above: int = SPLIT_ABOVE,
+                rhs_split_above: int = RHS_SPLIT_ABOVE) -> str:
     """Python source of the model's numerical functions (see module docstring).
 
     Parameters
@@ -244,6 +309,9 @@ def emit_module(network: ReactionNetwork, key: str = "") -> str:
     network : ReactionNetwork
     key : str
         Cache key recorded in the module as ``MODEL_KEY``.
+    chunk, split_above, rhs_split_above : int
+        Assignments (fluxes in ``rhs``) per part of a split function, and the lengths above which
+        functions are split (:data:`CHUNK`, :data:`SPLIT_ABOVE`, :data:`RHS_SPLIT_ABOVE`).
 
     Returns
     -------
@@ -259,20 +327,30 @@ def emit_module(network: ReactionNetwork, key: str = "") -> str:
     def x(e: sympy.Expr) -> sympy.Expr:
         return e.xreplace(idx)
 
+    helpers: list[str] = []
     # rates: reaction rates then rate-rule derivatives, CSE'd together
-    flux_exprs = list(network.rates) + [e for _, e in network.rate_rules]
-    rate_lines = _body(printer, [(f"out[{j}]", x(v)) for j, v in enumerate(flux_exprs)], "c")
+    flux_exprs = [x(e) for e in list(network.rates) + [e for _, e in network.rate_rules]]
+    rates_src = _split("rates", "t, y, p, out", [(f"out[{j}]", v) for j, v in enumerate(flux_exprs)],
+                       "Reaction rates then rate-rule derivatives, shape (N_FLUXES,).", printer, chunk, split_above, helpers)
 
     # rhs: the same values into locals, then S·v straight-line (no allocation: it is the hot path)
-    vsym = [sympy.Symbol(f"v{j}", real=True) for j in range(n_fluxes)]
-    rhs_lines = _body(printer, [(f"v{j}", x(v)) for j, v in enumerate(flux_exprs)], "c")
-    sums: list[sympy.Expr] = [sympy.Integer(0)] * n
-    for j, terms in enumerate(network.flux_factors):
-        for i, factor in terms:
-            sums[i] = sums[i] + x(factor) * vsym[j]
-    for r, (i, _) in enumerate(network.rate_rules):
-        sums[i] = vsym[n_r + r]
-    rhs_lines += [f"    out[{i}] = {printer.doprint(sums[i])}" for i in range(n)]
+    contributions: list[list[tuple[int, sympy.Expr]]] = [
+        [(i, x(factor)) for i, factor in terms] for terms in network.flux_factors]
+    contributions += [[(i, sympy.Integer(1))] for i, _ in network.rate_rules]
+    rhs_doc = "dy/dt, shape (n_states,)."
+    if n_fluxes > rhs_split_above:
+        rhs_src = _rhs_parts(printer, flux_exprs, contributions, n, chunk, helpers, rhs_doc)
+    else:
+        vsym = [sympy.Symbol(f"v{j}", real=True) for j in range(n_fluxes)]
+        rhs_lines = _body(printer, [(f"v{j}", v) for j, v in enumerate(flux_exprs)], "c")
+        sums: list[sympy.Expr] = [sympy.Integer(0)] * n
+        for j, terms in enumerate(contributions[:n_r]):
+            for i, factor in terms:
+                sums[i] = sums[i] + factor * vsym[j]
+        for r, (i, _) in enumerate(network.rate_rules):
+            sums[i] = vsym[n_r + r]
+        rhs_lines += [f"    out[{i}] = {printer.doprint(sums[i])}" for i in range(n)]
+        rhs_src = _function("rhs", "t, y, p, out", rhs_lines, rhs_doc)
 
     # jacobian = S·(dv/dy): the non-zero rate derivatives straight-line, the product as a loop
     # over a constant term table (compiles in a fraction of the time of unrolled sums)
@@ -281,7 +359,8 @@ def emit_module(network: ReactionNetwork, key: str = "") -> str:
     dv_order = sorted(dv)
     dv_pos = {jk: q for q, jk in enumerate(dv_order)}
     nz_pos = {ik: e for e, ik in enumerate(pattern)}
-    dv_lines = _body(printer, [(f"dv[{q}]", x(dv[jk])) for q, jk in enumerate(dv_order)], "c")
+    dv_src = _split("rate_derivatives", "t, y, p, dv", [(f"dv[{q}]", x(dv[jk])) for q, jk in enumerate(dv_order)],
+                    "Non-zero d(rates)/dy in the order of DV_FLUX/DV_STATE, shape (N_DV,).", printer, chunk, split_above, helpers)
     jt_row, jt_col, jt_dv, jt_coef, jt_div, jt_nz = [], [], [], [], [], []
     for ik in pattern:
         for factor, jk in entries[ik]:
@@ -306,7 +385,8 @@ def emit_module(network: ReactionNetwork, key: str = "") -> str:
     sparse_lines = ["    dv = np.empty(N_DV)", "    jac_sparse_work(t, y, p, data, dv)"]
 
     # outputs, derived parameters, initial values
-    obs_lines = _body(printer, [(f"out[{k}]", x(e)) for k, e in enumerate(network.outputs)], "c")
+    obs_src = _split("observe", "t, y, p, out", [(f"out[{k}]", x(e)) for k, e in enumerate(network.outputs)],
+                     "Assignment rules then observables, shape (n_outputs,).", printer, chunk, split_above, helpers)
     derive_lines = [f"    p[{j}] = {printer.doprint(x(e))}" for j, e in network.derived]
     init_lines = [f"    y[{i}] = {printer.doprint(x(e))}" for i, e in network.initial_exprs]
 
@@ -339,20 +419,22 @@ JT_COEF = {_float_array(jt_coef)}
 JT_DIV = {_int_array(jt_div)}
 JT_NZ = {_int_array(jt_nz)}
 FUNCTIONS = ("rates", "rate_derivatives", "rhs", "jac_work", "jac", "jac_sparse_work", "jac_sparse", "observe", "derive", "initial")
+# parts of the functions above that a large model's are split into (callees of those functions)
+HELPERS = ({"".join(f"{h!r}, " for h in helpers)})
 
 '''
     parts = [
         header,
-        _function("rates", "t, y, p, out", rate_lines, "Reaction rates then rate-rule derivatives, shape (N_FLUXES,)."),
-        _function("rate_derivatives", "t, y, p, dv", dv_lines, "Non-zero d(rates)/dy in the order of DV_FLUX/DV_STATE, shape (N_DV,)."),
-        _function("rhs", "t, y, p, out", rhs_lines, "dy/dt, shape (n_states,)."),
+        rates_src,
+        dv_src,
+        rhs_src,
         _function("jac_work", "t, y, p, out, dv", jac_work_lines,
                   "Dense Jacobian d(dy/dt)/dy into out (n_states, n_states); dv is a work array of shape (N_DV,)."),
         _function("jac", "t, y, p, out", jac_lines, "Dense Jacobian d(dy/dt)/dy, shape (n_states, n_states)."),
         _function("jac_sparse_work", "t, y, p, data, dv", sparse_work_lines,
                   "Jacobian values in the CSR order of JAC_ROWS/JAC_COLS; dv is a work array of shape (N_DV,)."),
         _function("jac_sparse", "t, y, p, data", sparse_lines, "Jacobian values in the CSR order of JAC_ROWS/JAC_COLS."),
-        _function("observe", "t, y, p, out", obs_lines, "Assignment rules then observables, shape (n_outputs,)."),
+        obs_src,
         _function("derive", "p", derive_lines, "Derived parameters, in place."),
         _function("initial", "p, y", init_lines, "Expression-valued initial states, in place."),
     ]

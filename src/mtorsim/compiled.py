@@ -369,6 +369,9 @@ def _load(model: spec.Model, key: str, source: str | None, cache: ModelCache, t0
     # (a module already imported in this process has dispatchers bound: take their Python source)
     python_functions = {name: getattr(getattr(module, name), "py_func", getattr(module, name)) for name in FUNCTION_NAMES}
     jitted = {}
+    for name in getattr(module, "HELPERS", ()):  # parts of a large model's functions: their callees
+        helper = getattr(module, name)
+        setattr(module, name, numba.njit(**_JIT_OPTIONS)(getattr(helper, "py_func", helper)))
     for name in FUNCTION_NAMES:  # callees first; bind each so its callers see the jitted one
         jitted[name] = numba.njit(**_JIT_OPTIONS)(python_functions[name])
         setattr(module, name, jitted[name])

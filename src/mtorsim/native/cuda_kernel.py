@@ -179,7 +179,7 @@ def kernel_namespace(compiled: CompiledModel, device: Any) -> dict[str, Any]:
                            "regenerate the model (clear its cache entry) and retry") from exc
     ns["max"] = device(max2)
     ns["min"] = device(min2)
-    for fname in _MODEL_FUNCTIONS:
+    for fname in (*model_ns.get("HELPERS", ()), *_MODEL_FUNCTIONS):  # a large model's parts too
         model_ns[fname] = device(model_ns[fname])
     for fname in _BOUND:
         ns[fname] = model_ns[fname]

@@ -91,11 +91,21 @@ def kernel_source(compiled: CompiledModel) -> str:
 
 
 def is_nonautonomous(compiled: CompiledModel) -> bool:
-    """Whether the generated ``rhs`` reads the time ``t`` (then ∂f/∂t enters the stages)."""
-    source = inspect.getsource(compiled.python_functions["rhs"])
-    body = source.split(":", 1)[1] if "def " in source else source
-    body = re.sub(r'"""[\s\S]*?"""', "", body)
-    return re.search(r"\bt\b", body) is not None
+    """Whether the generated ``rhs`` reads the time ``t`` (then ∂f/∂t enters the stages).
+
+    A large model's ``rhs`` only passes ``t`` on to its parts (``rhs_part*``): those are read.
+    """
+    rhs = compiled.python_functions["rhs"]
+    module = rhs.__globals__
+    functions = [getattr(f, "py_func", f) for f in
+                 [module[h] for h in module.get("HELPERS", ()) if h.startswith("rhs_part")]] or [rhs]
+    for function in functions:
+        source = inspect.getsource(function)
+        body = source.split(":", 1)[1] if "def " in source else source
+        body = re.sub(r'"""[\s\S]*?"""', "", body)
+        if re.search(r"\bt\b", body) is not None:
+            return True
+    return False
 
 
 @dataclass(frozen=True)
