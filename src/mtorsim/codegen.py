@@ -163,6 +163,19 @@ def _spans(count: int, chunk: int) -> list[range]:
     return [range(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True)]
 
 
+def _parts(name: str, args: str, bodies: list[tuple[list[str], str]], doc: str, helpers: list[str],
+           prelude: tuple[str, ...] = ()) -> str:
+    """Functions ``{name}_part{k}`` with the given (body, docstring) pairs, appended to
+    ``helpers``, and ``name`` running ``prelude`` and then calling them in order."""
+    parts, calls = [], list(prelude)
+    for k, (body, part_doc) in enumerate(bodies):
+        part = f"{name}_part{k}"
+        helpers.append(part)
+        parts.append(_function(part, args, body, part_doc))
+        calls.append(f"    {part}({args})")
+    return "\n\n".join(parts + [_function(name, args, calls, doc)])
+
+
 def _split(name: str, args: str, assignments: list[tuple[str, sympy.Expr]], doc: str, printer: _Printer,
            chunk: int, split_above: int, helpers: list[str]) -> str:
     """``name`` over ``assignments`` as one function or, above ``split_above`` assignments, as
@@ -171,33 +184,26 @@ def _split(name: str, args: str, assignments: list[tuple[str, sympy.Expr]], doc:
     50-species model's compile time is already seconds.)"""
     if len(assignments) <= split_above:
         return _function(name, args, _body(printer, assignments, "c"), doc)
-    parts, calls = [], []
-    for k, span in enumerate(_spans(len(assignments), chunk)):
-        part = f"{name}_part{k}"
-        helpers.append(part)
-        parts.append(_function(part, args, _body(printer, assignments[span.start:span.stop], "c"),
-                               f"Assignments {span.start}..{span.stop - 1} of {name}."))
-        calls.append(f"    {part}({args})")
-    return "\n\n".join(parts + [_function(name, args, calls, doc)])
+    bodies = [(_body(printer, assignments[span.start:span.stop], "c"),
+               f"Assignments {span.start}..{span.stop - 1} of {name}.")
+              for span in _spans(len(assignments), chunk)]
+    return _parts(name, args, bodies, doc, helpers)
 
 
 def _rhs_parts(printer: _Printer, flux_exprs: list[sympy.Expr], contributions: list[list[tuple[int, sympy.Expr]]],
                n: int, chunk: int, helpers: list[str], doc: str) -> str:
     """A large model's ``rhs``: zero ``out``, then each part computes ``chunk`` fluxes and adds
     their terms (``contributions[j]``: (state, factor) pairs of flux ``j``)."""
-    parts, calls = [], [f"    for i in range({n}):", "        out[i] = 0.0"]
-    for k, js in enumerate(_spans(len(flux_exprs), chunk)):
+    bodies = []
+    for js in _spans(len(flux_exprs), chunk):
         lines = _body(printer, [(f"v{j}", flux_exprs[j]) for j in js], "c")
         sums: dict[int, sympy.Expr] = {}
         for j in js:
             for i, factor in contributions[j]:
                 sums[i] = sums.get(i, sympy.Integer(0)) + factor * sympy.Symbol(f"v{j}", real=True)
         lines += [f"    out[{i}] = out[{i}] + ({printer.doprint(sums[i])})" for i in sorted(sums)]
-        part = f"rhs_part{k}"
-        helpers.append(part)
-        parts.append(_function(part, "t, y, p, out", lines, f"Fluxes {js.start}..{js.stop - 1}: their terms added to out."))
-        calls.append(f"    {part}(t, y, p, out)")
-    return "\n\n".join(parts + [_function("rhs", "t, y, p, out", calls, doc)])
+        bodies.append((lines, f"Fluxes {js.start}..{js.stop - 1}: their terms added to out."))
+    return _parts("rhs", "t, y, p, out", bodies, doc, helpers, (f"    for i in range({n}):", "        out[i] = 0.0"))
 
 
 def jacobian_pattern(network: ReactionNetwork) -> tuple[list[tuple[int, int]], dict[tuple[int, int], list[tuple[sympy.Expr, tuple[int, int]]]]]:

@@ -1,4 +1,5 @@
-"""What every integration backend returns, and how backends are looked up."""
+"""What every integration backend returns, how backends are looked up, and the scipy segment
+solve the scipy-based loops share."""
 
 from __future__ import annotations
 

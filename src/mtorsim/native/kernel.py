@@ -97,8 +97,8 @@ def is_nonautonomous(compiled: CompiledModel) -> bool:
     """
     rhs = compiled.python_functions["rhs"]
     module = rhs.__globals__
-    functions = [getattr(f, "py_func", f) for f in
-                 [module[h] for h in module.get("HELPERS", ()) if h.startswith("rhs_part")]] or [rhs]
+    parts = [module[h] for h in module.get("HELPERS", ()) if h.startswith("rhs_part")]
+    functions = [getattr(f, "py_func", f) for f in parts] or [rhs]
     for function in functions:
         source = inspect.getsource(function)
         body = source.split(":", 1)[1] if "def " in source else source
