@@ -126,6 +126,38 @@ def test_steady_state_start(compile_ok):
     assert traj["pS6K1"][0] == pytest.approx(kcat * M / (kcat * M + kd), rel=1e-6)
 
 
+def test_steady_state_search_falls_back_when_a_method_loses_its_path(compile_ok, monkeypatch):
+    """A BDF path that meets a non-finite derivative (scipy accepts a NaN error norm after a
+    Newton overflow) is retried with Radau, which finds the same steady state."""
+    from mtorsim.integration import steady_state
+
+    compiled = compile_ok("rapalog_minimal")
+    p = compiled.parameters()
+    y0 = compiled.initial_state(p)
+    reference, info = steady_state.find_steady_state(compiled, y0, p, mt.SteadyState())
+    assert info["method"] == "BDF"
+    real = steady_state.solve_segment
+
+    def bdf_overflows(fun, *args, method, **kwargs):
+        if method == "BDF":  # every state overflowed, as after the accepted NaN step
+            return real(lambda t, y: fun(t, y * np.inf), *args, method=method, **kwargs)
+        return real(fun, *args, method=method, **kwargs)
+
+    monkeypatch.setattr(steady_state, "solve_segment", bdf_overflows)
+    y_ss, info = steady_state.find_steady_state(compiled, y0, p, mt.SteadyState())
+    assert info["method"] == "Radau"
+    np.testing.assert_allclose(y_ss, reference, rtol=1e-5, atol=1e-9)
+
+
+def test_no_steady_state_names_each_method_and_stays_typed(compile_ok):
+    compiled = compile_ok("decay")  # 100 nM decaying at 0.3/h is still moving after 1 h
+    with pytest.raises(mt.IntegrationError) as info:
+        mt.simulate(compiled, t_end="2 h", initial=mt.SteadyState(t_max="1 h"))
+    assert info.value.status is mt.Status.NO_STEADY_STATE
+    for method in ("BDF", "Radau", "LSODA"):
+        assert f"{method}: no steady state within 1 h" in str(info.value)
+
+
 def test_variants_and_parameter_overrides(compile_ok):
     compiled = compile_ok("rapalog_minimal")
     regimen = mt.Regimen.in_vitro("everolimus", "20 nM")
