@@ -12,7 +12,7 @@ from scipy.integrate import solve_ivp
 
 from ..errors import Status
 
-__all__ = ["RawSolution", "solve_segment"]
+__all__ = ["NonFiniteDerivative", "RawSolution", "finite_jacobian", "solve_segment"]
 
 
 @dataclass
@@ -30,6 +30,22 @@ class RawSolution:
     message: str = ""
     y_fail: NDArray[np.float64] | None = None
     stats: dict[str, int] = field(default_factory=dict)
+
+
+class NonFiniteDerivative(Exception):
+    """Raised by a scipy backend's right-hand side on an inf/NaN derivative at ``t``, ``y``."""
+
+    def __init__(self, t: float, y: NDArray[np.float64]) -> None:
+        super().__init__(t)
+        self.t = t
+        self.y = y
+
+
+def finite_jacobian(J: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The Jacobian only steers Newton iterations: a 0/0 such as d(x^h)/dx at x = 0 becomes 0."""
+    if not np.isfinite(J).all():
+        J = np.nan_to_num(J, nan=0.0, posinf=1e300, neginf=-1e300)
+    return J
 
 
 def solve_segment(*args: Any, **kwargs: Any) -> Any:

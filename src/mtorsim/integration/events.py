@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from ..compiled import CompiledModel, EventFunctions
 from ..dosing import DosingPlan, apply_events
 from ..errors import Status
-from .base import RawSolution, solve_segment
+from .base import NonFiniteDerivative, RawSolution, solve_segment
 from .options import Method
 
 __all__ = ["MAX_EVENT_STOPS", "integrate_events"]
@@ -167,13 +167,12 @@ def integrate_events(
     atol: float | NDArray[np.float64] = 1e-9,
     max_step: float = np.inf,
     stats: dict[str, int],
-    non_finite: type[Exception],
     classify,
 ) -> RawSolution:
     """Integrate a model with events from ``t_eval[0]`` to ``t_eval[-1]`` (see module docstring).
 
     ``fun``/``jac`` are the scipy backend's right-hand side and Jacobian closures over ``p``;
-    ``non_finite`` is the exception ``fun`` raises on a NaN derivative (with ``t`` and ``y``).
+    ``fun`` raises :class:`NonFiniteDerivative` on an inf/NaN derivative.
     """
     ev = compiled.events
     assert ev is not None
@@ -235,8 +234,8 @@ def integrate_events(
         root_ids = [k for k in range(ev.n_roots) if k not in muted]
         try:
             sol = solve_segment(fun, (t, stop), y, method=method.value, t_eval=seg_eval, jac=jac, rtol=rtol,
-                            atol=atol, max_step=max_step, events=[make_root(k, t_start, g_start) for k in root_ids] or None)
-        except non_finite as exc:
+                                atol=atol, max_step=max_step, events=[make_root(k, t_start, g_start) for k in root_ids] or None)
+        except NonFiniteDerivative as exc:
             return failed(Status.NON_FINITE, exc.t, f"non-finite derivative at t = {exc.t:.6g}", exc.y)
         stats["nfev"] += int(sol.nfev)
         stats["njev"] += int(sol.njev)

@@ -18,27 +18,13 @@ from scipy import sparse
 from ..compiled import CompiledModel
 from ..dosing import DosingPlan, apply_events
 from ..errors import Status
-from .base import RawSolution, solve_segment
+from .base import NonFiniteDerivative, RawSolution, finite_jacobian, solve_segment
 from .options import Method
 
 __all__ = ["SPARSE_THRESHOLD", "integrate_scipy"]
 
 #: State count above which the Jacobian handed to BDF/Radau is sparse.
 SPARSE_THRESHOLD = 100
-
-
-class _NonFinite(Exception):
-    def __init__(self, t: float, y: NDArray[np.float64]) -> None:
-        super().__init__(t)
-        self.t = t
-        self.y = y
-
-
-def _finite(J: NDArray[np.float64]) -> NDArray[np.float64]:
-    """The Jacobian only steers Newton iterations: a 0/0 such as d(x^h)/dx at x = 0 becomes 0."""
-    if not np.isfinite(J).all():
-        J = np.nan_to_num(J, nan=0.0, posinf=1e300, neginf=-1e300)
-    return J
 
 
 def _classify(message: str) -> Status:
@@ -95,7 +81,7 @@ def integrate_scipy(
         out = np.empty(n)
         rhs_fn(t, yy, p, out)
         if not np.isfinite(out).all():
-            raise _NonFinite(t, yy.copy())
+            raise NonFiniteDerivative(t, yy.copy())
         return out
 
     if use_sparse:
@@ -105,20 +91,19 @@ def integrate_scipy(
 
         def jac(t: float, yy: NDArray[np.float64]):
             jac_sparse_work(t, yy, p, data, dv)
-            return sparse.csc_matrix((_finite(data.copy()), (rows, cols)), shape=(n, n))
+            return sparse.csc_matrix((finite_jacobian(data.copy()), (rows, cols)), shape=(n, n))
     else:
 
         def jac(t: float, yy: NDArray[np.float64]) -> NDArray[np.float64]:
             J = np.empty((n, n))
             jac_work(t, yy, p, J, dv)
-            return _finite(J)
+            return finite_jacobian(J)
 
     if compiled.events is not None:  # triggered events: root finding and restarts (SBML)
         from .events import integrate_events
 
         return integrate_events(compiled, y, p, plan, t_eval, fun=fun, jac=jac, method=method, rtol=rtol,
-                                atol=atol, max_step=max_step, stats=stats, non_finite=_NonFinite,
-                                classify=_classify)
+                                atol=atol, max_step=max_step, stats=stats, classify=_classify)
 
     def record(i: int, t: float, yy: NDArray[np.float64]) -> None:
         states[i] = yy
@@ -147,7 +132,7 @@ def integrate_scipy(
         try:
             sol = solve_segment(fun, (a, b), y, method=method.value, t_eval=seg_eval, jac=jac,
                                 rtol=rtol, atol=atol, max_step=max_step)
-        except _NonFinite as exc:
+        except NonFiniteDerivative as exc:
             return RawSolution(states, outputs, Status.NON_FINITE, exc.t,
                                f"non-finite derivative at t = {exc.t:.6g} h", exc.y, stats)
         stats["nfev"] += int(sol.nfev)

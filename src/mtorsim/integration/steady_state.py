@@ -9,7 +9,7 @@ from numpy.typing import NDArray
 
 from ..compiled import CompiledModel
 from ..errors import IntegrationError, Status
-from .base import solve_segment
+from .base import NonFiniteDerivative, finite_jacobian, solve_segment
 from .options import SteadyState
 
 __all__ = ["find_steady_state"]
@@ -25,10 +25,6 @@ def _residual(f: NDArray[np.float64], y: NDArray[np.float64], settings: SteadySt
 # (BLAS kernels, CPU), so the search is tried again with other implicit methods before it
 # gives up.  BDF comes first: its growing steps reach a steady state in the fewest evaluations.
 METHODS = ("BDF", "Radau", "LSODA")
-
-
-class _NonFinite(Exception):
-    """The right-hand side gave inf/NaN: this attempt's path is lost."""
 
 
 def find_steady_state(
@@ -60,13 +56,13 @@ def find_steady_state(
         out = np.empty(n)
         rhs(0.0, y, p, out)
         if not np.isfinite(out).all():
-            raise _NonFinite
+            raise NonFiniteDerivative(t, y.copy())
         return out
 
     def jac(t: float, y: NDArray[np.float64]) -> NDArray[np.float64]:
         J = np.empty((n, n))
         jac_work(0.0, y, p, J, dv)
-        return np.nan_to_num(J, nan=0.0, posinf=1e300, neginf=-1e300)
+        return finite_jacobian(J)
 
     def converged(t: float, y: NDArray[np.float64]) -> float:
         return _residual(fun(t, y), y, settings) - 1.0
@@ -84,7 +80,7 @@ def find_steady_state(
         try:
             sol = solve_segment(fun, (0.0, t_max), y, method=method, jac=jac, rtol=rtol, atol=atol,
                                 events=converged)
-        except _NonFinite:
+        except NonFiniteDerivative:  # this method's path is lost
             failures.append(f"{method}: non-finite derivative")
             continue
         y_end, t_end = sol.y[:, -1], float(sol.t[-1])
